@@ -1,0 +1,120 @@
+/**
+ * `ct-curator`: the headless face of the same core the app uses. Commands and their JSON are
+ * contracts (see README): keep names and fields, add freely. Each command lazily imports its
+ * implementation so `--help` stays instant.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { CuratorError, toErrorInfo } from '../../shared/errors'
+import { VERSION } from '../core'
+
+const int = (min: number) => (v: string): number => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`)
+  return n
+}
+const num = (min: number, max: number) => (v: string): number => {
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number in [${min}, ${max}]`)
+  return n
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ct-curator')
+    .description('Curate chest-CT DICOM datasets: scan, preprocess, review, export.')
+    .version(VERSION)
+    .showHelpAfterError()
+
+  program
+    .command('demo')
+    .description('write a synthetic chest-CT cohort (normal and failure cases) to try the app')
+    .argument('<dir>', 'folder to create; patient folders go inside')
+    .option('--patients <n>', 'number of patients (at least 8)', int(8), 10)
+    .option('--truth <dir>', 'where to write ground-truth lung masks (.npy); must be outside <dir>')
+    .option('--seed <n>', 'random seed', int(0), 1)
+    .option('--overwrite', 'replace the patient folders a previous demo wrote there')
+    .action(async (dir: string, o: { patients: number; truth?: string; seed: number; overwrite?: boolean }) => {
+      const { runDemo } = await import('./commands/demo')
+      await runDemo(dir, o)
+    })
+
+  program
+    .command('scan')
+    .description('index a folder of DICOM files: group into series, choose one per patient, report geometry flags')
+    .argument('<root>', 'folder of patient folders (never written to)')
+    .option('--db <file>', 'SQLite database: remember the index (fast rescans) and the scans')
+    .option('--json', 'print {"series": [...], "skipped": [...]}')
+    .action(async (root: string, o: { db?: string; json?: boolean }) => {
+      const { runScan } = await import('./commands/scan')
+      await runScan(root, o)
+    })
+
+  program
+    .command('preprocess')
+    .description('preprocess one series folder and write hu.npy and result.json')
+    .argument('<seriesDir>', 'folder with the images of one series')
+    .requiredOption('--out <dir>', 'output folder')
+    .addOption(new Option('--mode <mode>', 'seed = the tutorial exactly; robust = fixed').choices(['seed', 'robust']).default('robust'))
+    .addOption(new Option('--stage <stage>', 'last stage to run').choices(['hu']).default('hu'))
+    .option('--json', 'print result.json to stdout too')
+    .action(async (dir: string, o: { out: string; mode: 'seed' | 'robust'; stage: 'hu'; json?: boolean }) => {
+      const { runPreprocess } = await import('./commands/preprocess')
+      await runPreprocess(dir, o)
+    })
+
+  program
+    .command('serve')
+    .description('serve the app and its API on 127.0.0.1 (open the printed URL in a browser)')
+    .option('--db <file>', 'SQLite database (created if missing); default: the desktop app\'s')
+    .option('--port <n>', 'port (0 = any free port)', int(0), 7878)
+    .addOption(new Option('--host <addr>', 'loopback address to bind').default('127.0.0.1'))
+    .action(async (o: { db?: string; port: number; host: string }) => {
+      const { runServe } = await import('./commands/serve')
+      await runServe(o)
+    })
+
+  program
+    .command('status')
+    .description('list scans in a database with status, review, flags and results')
+    .requiredOption('--db <file>', 'SQLite database')
+    .option('--json', 'print a JSON array, one object per scan')
+    .action(async (o: { db: string; json?: boolean }) => {
+      const { runStatus } = await import('./commands/status')
+      await runStatus(o)
+    })
+
+  program
+    .command('review')
+    .description('accept or reject a scan')
+    .argument('<scan>', 'patient folder (relative to its root) or PatientID')
+    .requiredOption('--db <file>', 'SQLite database')
+    .option('--accept', 'accept the scan')
+    .option('--reject', 'reject the scan')
+    .option('--note <text>', 'note kept with the decision')
+    .action(async (scan: string, o: { db: string; accept?: boolean; reject?: boolean; note?: string }) => {
+      const { runReview } = await import('./commands/review')
+      await runReview(scan, o)
+    })
+
+  program
+    .command('retry')
+    .description('mark a scan to be processed again with morphological closing')
+    .argument('<scan>', 'patient folder (relative to its root) or PatientID')
+    .requiredOption('--db <file>', 'SQLite database')
+    .requiredOption('--closing-mm <r>', 'closing ball radius in mm', num(0, 50))
+    .action(async (scan: string, o: { db: string; closingMm: number }) => {
+      const { runRetry } = await import('./commands/review')
+      await runRetry(scan, o)
+    })
+
+  return program
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (err) {
+    const info = toErrorInfo(err)
+    process.stderr.write(`ct-curator: ${info.code}: ${info.message}\n`)
+    process.exitCode = err instanceof CuratorError && err.code === 'BAD_ARGUMENT' ? 2 : 1
+  }
+}

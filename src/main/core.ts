@@ -1,0 +1,45 @@
+/**
+ * Assembles the core every front end shares: database, event bus and router. The Electron
+ * shell, the web host and the CLI each call this once and then only talk to `api`.
+ */
+import { resolve } from 'node:path'
+import pkg from '../../package.json'
+import type { CuratorApi } from '../shared/api'
+import { EventBus } from './events'
+import { createRouter } from './router'
+import { openDb, type Db, type OpenDbOptions } from './store/db'
+
+export const VERSION: string = pkg.version
+
+export interface Core {
+  api: CuratorApi
+  db: Db
+  dbPath: string
+  events: EventBus
+  close(): void
+}
+
+export function createCore(dbFile: string, opts: OpenDbOptions = {}): Core {
+  const dbPath = resolve(dbFile)
+  const db = openDb(dbPath, opts)
+  const events = new EventBus()
+  const api = createRouter({
+    db,
+    dbPath,
+    version: VERSION,
+    events,
+    scanRoot: async (root, d) => {
+      // Loaded on first use: keeps `--help` and the app's start-up fast.
+      const { scanRoot } = await import('./dicom/scanRoot')
+      const r = await scanRoot(root, { db: d.db, onProgress: (e) => d.events.emit('onProgress', e) })
+      return {
+        root: r.root,
+        series: r.series.length,
+        chosen: r.series.filter((s) => s.chosen).length,
+        skipped: r.skipped.length,
+        durationMs: r.stats.durationMs,
+      }
+    },
+  })
+  return { api, db, dbPath, events, close: () => db.close() }
+}

@@ -1,0 +1,205 @@
+/**
+ * Scans a root folder: walk, index headers (reusing the database's index for files whose size
+ * and mtime did not change), group, choose, and — with a database — persist series and scans.
+ * Yields to the event loop between batches so the app stays responsive during big scans.
+ */
+import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { PipelineMode, ProgressEvent } from '../../shared/api'
+import { CuratorError } from '../../shared/errors'
+import type { Db } from '../store/db'
+import { isSkipped, readHeader } from './header'
+import { groupAndChoose } from './series'
+import type { HeaderRecord, ScanResult, SeriesInfo, SkippedFile } from './types'
+import { walk } from './walk'
+
+export interface ScanOptions {
+  db?: Db
+  mode?: PipelineMode
+  onProgress?: (e: ProgressEvent) => void
+}
+
+const BATCH = 256
+const tick = (): Promise<void> => new Promise((ok) => setImmediate(ok))
+
+interface CachedFile {
+  path: string
+  size: number
+  mtime_ms: number
+  header_json: string | null
+  skip_code: string | null
+  skip_message: string | null
+}
+
+/** The scan result plus the header of every indexed image, for callers that go on to load pixels. */
+export type IndexedScan = ScanResult & { headers: Map<string, HeaderRecord> }
+
+export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise<IndexedScan> {
+  const started = Date.now()
+  const root = resolve(rootArg)
+  let st
+  try {
+    st = statSync(root)
+  } catch {
+    throw new CuratorError('NOT_FOUND', `Folder not found: ${root}`)
+  }
+  if (!st.isDirectory()) throw new CuratorError('BAD_ARGUMENT', `Not a folder: ${root}. Give the folder that holds the patient folders.`)
+
+  const { files, problems } = walk(root)
+  const db = opts.db
+  const rootId = db ? ensureRoot(db, root) : 0
+  const cache = new Map<string, CachedFile>()
+  if (db) {
+    for (const row of db.prepare('SELECT * FROM files WHERE root_id = ?').iterate(rootId) as Iterable<CachedFile>) {
+      cache.set(row.path, row)
+    }
+  }
+
+  const headers: HeaderRecord[] = []
+  const skipped: SkippedFile[] = [...problems]
+  const changed: Array<HeaderRecord | SkippedFile & { size: number; mtimeMs: number }> = []
+  let reused = 0
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!
+    const c = cache.get(f.rel)
+    if (c && c.size === f.size && c.mtime_ms === f.mtimeMs) {
+      reused++
+      if (c.header_json) headers.push(JSON.parse(c.header_json) as HeaderRecord)
+      else skipped.push({ path: f.rel, code: c.skip_code as SkippedFile['code'], message: c.skip_message ?? '' })
+    } else {
+      const r = readHeader(f.abs, f.rel, f.size, f.mtimeMs)
+      if (isSkipped(r)) {
+        skipped.push(r)
+        changed.push({ ...r, size: f.size, mtimeMs: f.mtimeMs })
+      } else {
+        headers.push(r)
+        changed.push(r)
+      }
+    }
+    if ((i + 1) % BATCH === 0) {
+      opts.onProgress?.({
+        phase: 'scan',
+        done: i + 1,
+        total: files.length,
+        etaSeconds: ((Date.now() - started) / 1000 / (i + 1)) * (files.length - i - 1),
+        current: f.rel,
+      })
+      await tick()
+    }
+  }
+
+  const overrides = new Map<string, string>()
+  if (db) {
+    for (const r of db.prepare('SELECT patient_key, series_uid FROM series_overrides WHERE root_id = ?').all(rootId) as Array<{
+      patient_key: string
+      series_uid: string
+    }>) {
+      overrides.set(r.patient_key, r.series_uid)
+    }
+  }
+  const grouped = groupAndChoose(headers, opts.mode ?? 'robust', overrides)
+  skipped.push(...grouped.skipped)
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+
+  if (db) {
+    const present = new Set(files.map((f) => f.rel))
+    persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers)
+  }
+  opts.onProgress?.({ phase: 'scan', done: files.length, total: files.length, etaSeconds: 0, current: null })
+  return {
+    root,
+    series: grouped.series,
+    skipped,
+    stats: { files: files.length, indexed: files.length - reused, reused, durationMs: Date.now() - started },
+    headers: new Map(headers.map((h) => [h.path, h])),
+  }
+}
+
+function ensureRoot(db: Db, root: string): number {
+  db.prepare('INSERT INTO roots (path) VALUES (?) ON CONFLICT(path) DO NOTHING').run(root)
+  return (db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number }).id
+}
+
+/** Size and mtime of every file of a series: any change invalidates earlier results. */
+function filesSignature(s: SeriesInfo, byPath: Map<string, HeaderRecord>): string {
+  const h = createHash('sha1')
+  for (const p of s.files) {
+    const r = byPath.get(p)!
+    h.update(`${p}\0${r.size}\0${r.mtimeMs}\n`)
+  }
+  return h.digest('hex')
+}
+
+function persist(
+  db: Db,
+  rootId: number,
+  changed: Array<HeaderRecord | (SkippedFile & { size: number; mtimeMs: number })>,
+  removed: string[],
+  series: SeriesInfo[],
+  headers: HeaderRecord[],
+): void {
+  const upFile = db.prepare(
+    `INSERT INTO files (root_id, path, size, mtime_ms, header_json, skip_code, skip_message) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(root_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+       header_json = excluded.header_json, skip_code = excluded.skip_code, skip_message = excluded.skip_message`,
+  )
+  const delFile = db.prepare('DELETE FROM files WHERE root_id = ? AND path = ?')
+  const insSeries = db.prepare(
+    'INSERT INTO series (root_id, series_uid, patient_key, folder, chosen, info_json) VALUES (?, ?, ?, ?, ?, ?)',
+  )
+  // A patient whose chosen series or files changed starts over (pending, no current run);
+  // otherwise status, results and reviews are kept.
+  const upScan = db.prepare(
+    `INSERT INTO scans (root_id, patient_key, folder, patient_id, study_uid, series_uid, modality, manufacturer, kernel,
+       acquisition_date, slice_thickness, choice_reason, slice_count, spacing_json, shape_json, files_json, files_sig,
+       geometry_flags_json)
+     VALUES (@rootId, @patientKey, @folder, @patientId, @studyUid, @seriesUid, @modality, @manufacturer, @kernel,
+       @acquisitionDate, @sliceThickness, @choiceReason, @sliceCount, @spacing, @shape, @files, @sig, @flags)
+     ON CONFLICT(root_id, patient_key) DO UPDATE SET
+       status = CASE WHEN scans.series_uid = excluded.series_uid AND scans.files_sig = excluded.files_sig
+                     THEN scans.status ELSE 'pending' END,
+       current_run_id = CASE WHEN scans.series_uid = excluded.series_uid AND scans.files_sig = excluded.files_sig
+                     THEN scans.current_run_id ELSE NULL END,
+       folder = excluded.folder, patient_id = excluded.patient_id, study_uid = excluded.study_uid,
+       series_uid = excluded.series_uid, modality = excluded.modality, manufacturer = excluded.manufacturer,
+       kernel = excluded.kernel, acquisition_date = excluded.acquisition_date,
+       slice_thickness = excluded.slice_thickness, choice_reason = excluded.choice_reason,
+       slice_count = excluded.slice_count, spacing_json = excluded.spacing_json, shape_json = excluded.shape_json,
+       files_json = excluded.files_json, files_sig = excluded.files_sig, geometry_flags_json = excluded.geometry_flags_json`,
+  )
+  const byPath = new Map(headers.map((h) => [h.path, h]))
+  db.transaction(() => {
+    for (const c of changed) {
+      if ('code' in c) upFile.run(rootId, c.path, c.size, c.mtimeMs, null, c.code, c.message)
+      else upFile.run(rootId, c.path, c.size, c.mtimeMs, JSON.stringify(c), null, null)
+    }
+    for (const p of removed) delFile.run(rootId, p)
+    db.prepare('DELETE FROM series WHERE root_id = ?').run(rootId)
+    for (const s of series) {
+      insSeries.run(rootId, s.seriesUid, s.patientKey, s.folder, s.chosen ? 1 : 0, JSON.stringify(s))
+      if (!s.chosen) continue
+      upScan.run({
+        rootId,
+        patientKey: s.patientKey,
+        folder: s.folder,
+        patientId: s.patientId,
+        studyUid: s.studyUid,
+        seriesUid: s.seriesUid,
+        modality: s.modality,
+        manufacturer: s.manufacturer || null,
+        kernel: s.kernel || null,
+        acquisitionDate: s.acquisitionDate || null,
+        sliceThickness: s.sliceThickness,
+        choiceReason: s.choiceReason,
+        sliceCount: s.files.length,
+        spacing: JSON.stringify(s.spacing),
+        shape: JSON.stringify(s.shape),
+        files: JSON.stringify(s.files),
+        sig: filesSignature(s, byPath),
+        flags: JSON.stringify(s.flags),
+      })
+    }
+    db.prepare("UPDATE roots SET scanned_at = ? WHERE id = ?").run(new Date().toISOString(), rootId)
+  })()
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { robustSliceHu, seedSliceHu } from './hu'
+
+describe('seedSliceHu (the tutorial, including its int16 quirks)', () => {
+  it('zeroes raw -2000 before adding the intercept, so outside-FOV becomes the intercept', () => {
+    const out = new Int16Array(3)
+    seedSliceHu(Int16Array.from([-2000, 0, 1024]), out, 1, -1024)
+    expect([...out]).toEqual([-1024, -1024, 0])
+  })
+
+  it('wraps uint16 storage through astype(int16): 65535 is -1, 40000 is -25536', () => {
+    const out = new Int16Array(2)
+    seedSliceHu(Uint16Array.from([65535, 40000]), out, 1, 0)
+    expect([...out]).toEqual([-1, -25536])
+  })
+
+  it('truncates slope·v toward zero (numpy float→int16 cast) and the intercept too', () => {
+    const out = new Int16Array(3)
+    // 0.5·(-3) = -1.5 → -1 ; 0.5·3 = 1.5 → 1 ; intercept -1024.7 → np.int16 → -1024
+    seedSliceHu(Int16Array.from([-3, 3, 7]), out, 0.5, -1024.7)
+    expect([...out]).toEqual([-1025, -1023, -1021])
+  })
+
+  it('overflows like int16 addition: 32767 + 1 = -32768', () => {
+    const out = new Int16Array(1)
+    seedSliceHu(Int16Array.from([32767]), out, 1, 1)
+    expect(out[0]).toBe(-32768)
+  })
+})
+
+describe('robustSliceHu', () => {
+  const base = { slope: 1, intercept: -1024, paddingValue: null, paddingLimit: null }
+
+  it('computes in floating point, rounds half away from zero, clamps once', () => {
+    const out = new Int16Array(4)
+    robustSliceHu(Uint16Array.from([3, 65535, 0, 1]), out, { ...base, slope: 0.5, intercept: 0 })
+    // 1.5 → 2 ; 32767.5 → 32768 → clamped 32767 ; 0 ; 0.5 → 1
+    expect([...out]).toEqual([2, 32767, 0, 1])
+    robustSliceHu(Int16Array.from([-3, -1, 0, 0]), out, { ...base, slope: 0.5, intercept: 0 })
+    expect([...out]).toEqual([-2, -1, 0, 0]) // -1.5 → -2, -0.5 → -1
+  })
+
+  it('keeps uint16 values above 32767 (no wrap): 40000 with intercept -32768 is 7232', () => {
+    const out = new Int16Array(1)
+    robustSliceHu(Uint16Array.from([40000]), out, { ...base, intercept: -32768 })
+    expect(out[0]).toBe(7232)
+  })
+
+  it('turns padding (value or range) and raw -2000 into air instead of tissue', () => {
+    const out = new Int16Array(5)
+    robustSliceHu(Int16Array.from([-2000, -1500, 0, -1600, -1400]), out, {
+      ...base,
+      intercept: 0,
+      paddingValue: -1500,
+      paddingLimit: -1550,
+    })
+    expect([...out]).toEqual([-1000, -1000, 0, -1600, -1400])
+  })
+})

@@ -1,0 +1,68 @@
+/**
+ * Stored pixel values → Hounsfield units, one slice at a time, written into a slice of the
+ * int16 volume. Two semantics:
+ * - seed: the tutorial's `get_pixels_hu` bit for bit, including its int16 wrap-arounds;
+ * - robust: padding honoured, `slope·v + intercept` in floating point, rounded and clamped once.
+ */
+export type StoredSlice = Int16Array | Uint16Array | Uint8Array
+
+/** Raw value the tutorial treats as "outside the scanner's circular field of view". */
+export const TUTORIAL_OUTSIDE = -2000
+
+export interface RobustHuParams {
+  slope: number
+  intercept: number
+  /** PixelPaddingValue in stored-value space (already signed when PixelRepresentation is 1). */
+  paddingValue: number | null
+  /** PixelPaddingRangeLimit: with it, every value between the two is padding. */
+  paddingLimit: number | null
+  /** HU given to padding and outside-FOV pixels. @default -1000 (air) */
+  outsideHu?: number
+}
+
+/**
+ * The tutorial: `astype(int16)` (wraps uint16), `== -2000 → 0`, then
+ * `int16(slope * float64(v))` when slope ≠ 1 (truncation), then `+= int16(intercept)` (int16 wrap).
+ */
+export function seedSliceHu(stored: StoredSlice, out: Int16Array, slope: number, intercept: number): void {
+  // np.int16(intercept) truncates the float toward zero.
+  const ic = Math.trunc(intercept)
+  const n = out.length
+  if (slope === 1) {
+    for (let i = 0; i < n; i++) {
+      let v = (stored[i]! << 16) >> 16
+      if (v === TUTORIAL_OUTSIDE) v = 0
+      out[i] = v + ic // Int16Array stores modulo 2^16: numpy's int16 overflow
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      let v = (stored[i]! << 16) >> 16
+      if (v === TUTORIAL_OUTSIDE) v = 0
+      out[i] = Math.trunc(slope * v) + ic
+    }
+  }
+}
+
+/** Round half away from zero, as scipy/numpy write floats into integer arrays here. */
+const roundHalfAway = (x: number): number => (x < 0 ? -Math.round(-x) : Math.round(x))
+
+export function robustSliceHu(stored: StoredSlice, out: Int16Array, p: RobustHuParams): void {
+  const outside = p.outsideHu ?? -1000
+  const { slope, intercept } = p
+  let lo = Infinity
+  let hi = -Infinity
+  if (p.paddingValue !== null) {
+    lo = p.paddingLimit === null ? p.paddingValue : Math.min(p.paddingValue, p.paddingLimit)
+    hi = p.paddingLimit === null ? p.paddingValue : Math.max(p.paddingValue, p.paddingLimit)
+  }
+  const n = out.length
+  for (let i = 0; i < n; i++) {
+    const v = stored[i]!
+    if ((v >= lo && v <= hi) || v === TUTORIAL_OUTSIDE) {
+      out[i] = outside
+      continue
+    }
+    const h = roundHalfAway(slope * v + intercept)
+    out[i] = h > 32767 ? 32767 : h < -32768 ? -32768 : h
+  }
+}

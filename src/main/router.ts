@@ -1,0 +1,113 @@
+/**
+ * The one router: every API handler, with argument validation, in one place. Transports
+ * (Electron IPC, HTTP + WebSocket, in-process) only move envelopes and never hold logic.
+ */
+import { z } from 'zod'
+import {
+  API_METHODS,
+  type ApiMethod,
+  type CuratorApi,
+  type Envelope,
+  type ExportResult,
+  type ScanRootResult,
+} from '../shared/api'
+import { CuratorError, toErrorInfo } from '../shared/errors'
+import type { EventBus } from './events'
+import type { Db } from './store/db'
+import { getScanDetail, listRoots, listScans, queueRetry, setReview } from './store/scans'
+
+export interface RouterDeps {
+  db: Db
+  dbPath: string
+  version: string
+  events: EventBus
+  /** Indexes a root into the database. Supplied by the ingestion layer. */
+  scanRoot?: (root: string, deps: { db: Db; events: EventBus }) => Promise<ScanRootResult>
+  /** Writes the export. Supplied by the export layer. */
+  exportDataset?: (args: z.infer<typeof schemas.exportDataset>, deps: { db: Db; events: EventBus }) => Promise<ExportResult>
+}
+
+const id = z.number().int().positive()
+const scanStatus = z.enum(['pending', 'processing', 'done', 'failed'])
+const review = z.enum(['unreviewed', 'accepted', 'rejected', 'retry'])
+
+/** One schema per method, for the single argument each takes (or none). */
+export const schemas = {
+  getInfo: z.undefined(),
+  scanRoot: z.object({ root: z.string().min(1).max(4096) }).strict(),
+  listScans: z
+    .object({ status: scanStatus.optional(), review: review.optional(), flag: z.string().max(64).optional() })
+    .strict()
+    .optional(),
+  getScan: z.object({ id }).strict(),
+  queueRetry: z.object({ id, closingMm: z.number().min(0).max(50) }).strict(),
+  setReview: z
+    .object({ id, review: z.enum(['unreviewed', 'accepted', 'rejected']), note: z.string().max(10_000).optional() })
+    .strict(),
+  exportDataset: z
+    .object({ outDir: z.string().min(1).max(4096), include: z.enum(['accepted', 'done']).optional() })
+    .strict(),
+} satisfies Record<ApiMethod, z.ZodType>
+
+function validate<M extends ApiMethod>(method: M, arg: unknown): z.infer<(typeof schemas)[M]> {
+  const r = schemas[method].safeParse(arg)
+  if (!r.success) {
+    const detail = r.error.issues.map((i) => `${i.path.join('.') || '(argument)'}: ${i.message}`).join('; ')
+    throw new CuratorError('BAD_ARGUMENT', `Invalid argument to ${method}: ${detail}`)
+  }
+  return r.data as z.infer<(typeof schemas)[M]>
+}
+
+export function createRouter(deps: RouterDeps): CuratorApi {
+  const { db, events } = deps
+  return {
+    async getInfo(arg?: unknown) {
+      validate('getInfo', arg)
+      return { name: 'ct-curator', version: deps.version, dbPath: deps.dbPath, roots: listRoots(db) }
+    },
+    async scanRoot(arg) {
+      const { root } = validate('scanRoot', arg)
+      if (!deps.scanRoot) throw new CuratorError('NOT_IMPLEMENTED', 'Scanning is not available in this build.')
+      return deps.scanRoot(root, { db, events })
+    },
+    async listScans(arg) {
+      return listScans(db, validate('listScans', arg) ?? {})
+    },
+    async getScan(arg) {
+      return getScanDetail(db, validate('getScan', arg).id)
+    },
+    async queueRetry(arg) {
+      const a = validate('queueRetry', arg)
+      return queueRetry(db, a.id, a.closingMm)
+    },
+    async setReview(arg) {
+      const a = validate('setReview', arg)
+      return setReview(db, a.id, a.review, a.note ?? null)
+    },
+    async exportDataset(arg) {
+      const a = validate('exportDataset', arg)
+      if (!deps.exportDataset) throw new CuratorError('NOT_IMPLEMENTED', 'Export is not available in this build.')
+      return deps.exportDataset(a, { db, events })
+    },
+    onProgress(cb) {
+      return events.on('onProgress', cb)
+    },
+  }
+}
+
+/**
+ * What every transport calls: looks the method up by name (untrusted input), runs it, and
+ * normalises any error once into `{code, message}`.
+ */
+export async function dispatch(api: CuratorApi, method: string, arg: unknown): Promise<Envelope<unknown>> {
+  try {
+    if (!(API_METHODS as readonly string[]).includes(method)) {
+      throw new CuratorError('NOT_FOUND', `Unknown API method "${method}".`)
+    }
+    const fn = api[method as ApiMethod] as (a: unknown) => Promise<unknown>
+    return { ok: true, result: await fn.call(api, arg) }
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) }
+  }
+}
+

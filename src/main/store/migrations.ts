@@ -1,0 +1,97 @@
+/**
+ * Versioned schema. Each entry upgrades from version `i` to `i + 1` and runs in one
+ * transaction with the `user_version` bump, so a crash mid-migration leaves the old schema.
+ * Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* v1: roots, file index, series, scans (the chosen series of each patient), runs, reviews */ `
+  CREATE TABLE roots (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT NOT NULL UNIQUE,
+    scanned_at  TEXT
+  );
+  -- Header index for incremental rescans: a file is re-read only when size or mtime changed.
+  CREATE TABLE files (
+    root_id     INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime_ms    REAL NOT NULL,
+    header_json TEXT,
+    skip_code   TEXT,
+    skip_message TEXT,
+    PRIMARY KEY (root_id, path)
+  ) WITHOUT ROWID;
+  -- Every series found, chosen or not, as \`scan --json\` reports it.
+  CREATE TABLE series (
+    root_id     INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    series_uid  TEXT NOT NULL,
+    patient_key TEXT NOT NULL,
+    folder      TEXT NOT NULL,
+    chosen      INTEGER NOT NULL,
+    info_json   TEXT NOT NULL,
+    PRIMARY KEY (root_id, series_uid)
+  );
+  -- A person's choice of series for a patient, which rescans respect.
+  CREATE TABLE series_overrides (
+    root_id     INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    patient_key TEXT NOT NULL,
+    series_uid  TEXT NOT NULL,
+    PRIMARY KEY (root_id, patient_key)
+  );
+  CREATE TABLE scans (
+    id                  INTEGER PRIMARY KEY,
+    root_id             INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    patient_key         TEXT NOT NULL,
+    folder              TEXT NOT NULL,
+    patient_id          TEXT NOT NULL,
+    study_uid           TEXT NOT NULL,
+    series_uid          TEXT NOT NULL,
+    modality            TEXT NOT NULL DEFAULT '',
+    manufacturer        TEXT,
+    kernel              TEXT,
+    acquisition_date    TEXT,
+    slice_thickness     REAL,
+    choice_reason       TEXT NOT NULL DEFAULT '',
+    slice_count         INTEGER NOT NULL DEFAULT 0,
+    spacing_json        TEXT,
+    shape_json          TEXT,
+    files_json          TEXT NOT NULL DEFAULT '[]',
+    -- size+mtime of every file: a change means earlier results are stale
+    files_sig           TEXT NOT NULL DEFAULT '',
+    geometry_flags_json TEXT NOT NULL DEFAULT '[]',
+    status              TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending','processing','done','failed')),
+    review              TEXT NOT NULL DEFAULT 'unreviewed'
+                        CHECK (review IN ('unreviewed','accepted','rejected','retry')),
+    review_note         TEXT,
+    reviewed_at         TEXT,
+    retry_closing_mm    REAL,
+    current_run_id      INTEGER,
+    UNIQUE (root_id, patient_key)
+  );
+  CREATE INDEX scans_status ON scans(status);
+  CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    scan_id          INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    mode             TEXT NOT NULL CHECK (mode IN ('seed','robust')),
+    closing_mm       REAL NOT NULL DEFAULT 0,
+    params_json      TEXT NOT NULL DEFAULT '{}',
+    status           TEXT NOT NULL CHECK (status IN ('pending','processing','done','failed')),
+    started_at       TEXT,
+    finished_at      TEXT,
+    software_version TEXT,
+    result_json      TEXT,
+    flags_json       TEXT NOT NULL DEFAULT '[]',
+    error_code       TEXT,
+    error_message    TEXT
+  );
+  CREATE INDEX runs_scan ON runs(scan_id);
+  CREATE TABLE reviews (
+    id       INTEGER PRIMARY KEY,
+    scan_id  INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    review   TEXT NOT NULL,
+    note     TEXT,
+    at       TEXT NOT NULL
+  );
+  `,
+]

@@ -1,0 +1,216 @@
+import type {
+  Flag,
+  ListScansArgs,
+  ReviewStatus,
+  RunInfo,
+  ScanDetail,
+  ScanStatus,
+  ScanSummary,
+  Vec3,
+} from '../../shared/api'
+import { CuratorError, type ErrorInfo, type ErrorCode } from '../../shared/errors'
+import type { Db } from './db'
+
+interface ScanRow {
+  id: number
+  root_path: string
+  folder: string
+  patient_id: string
+  study_uid: string
+  series_uid: string
+  modality: string
+  manufacturer: string | null
+  kernel: string | null
+  acquisition_date: string | null
+  slice_thickness: number | null
+  choice_reason: string
+  slice_count: number
+  spacing_json: string | null
+  shape_json: string | null
+  files_json: string
+  geometry_flags_json: string
+  status: ScanStatus
+  review: ReviewStatus
+  review_note: string | null
+  reviewed_at: string | null
+  run_result_json: string | null
+  run_flags_json: string | null
+  run_error_code: string | null
+  run_error_message: string | null
+}
+
+interface RunResultJson {
+  maskFraction?: number
+  maskFractionNoFill?: number
+  resampledShape?: Vec3
+  resampledSpacing?: Vec3
+  huMin?: number
+  huMax?: number
+  timingsMs?: Record<string, number>
+}
+
+const SELECT_SCAN = `
+  SELECT s.*, r.path AS root_path,
+         run.result_json AS run_result_json, run.flags_json AS run_flags_json,
+         run.error_code AS run_error_code, run.error_message AS run_error_message
+  FROM scans s
+  JOIN roots r ON r.id = s.root_id
+  LEFT JOIN runs run ON run.id = s.current_run_id`
+
+const parse = <T>(json: string | null, fallback: T): T => (json ? (JSON.parse(json) as T) : fallback)
+
+function toSummary(row: ScanRow): ScanSummary {
+  const result = parse<RunResultJson>(row.run_result_json, {})
+  const flags = [
+    ...parse<Flag[]>(row.geometry_flags_json, []),
+    ...parse<Flag[]>(row.run_flags_json, []),
+  ]
+  const error: ErrorInfo | null = row.run_error_code
+    ? { code: row.run_error_code as ErrorCode, message: row.run_error_message ?? '' }
+    : null
+  return {
+    id: row.id,
+    folder: row.folder,
+    patientId: row.patient_id,
+    seriesUid: row.series_uid,
+    status: row.status,
+    review: row.review,
+    flags,
+    maskFraction: result.maskFraction ?? null,
+    maskFractionNoFill: result.maskFractionNoFill ?? null,
+    sliceCount: row.slice_count,
+    spacing: parse<Vec3 | null>(row.spacing_json, null),
+    shape: parse<Vec3 | null>(row.shape_json, null),
+    resampledShape: result.resampledShape ?? null,
+    resampledSpacing: result.resampledSpacing ?? null,
+    huMin: result.huMin ?? null,
+    huMax: result.huMax ?? null,
+    error,
+    timingsMs: result.timingsMs ?? null,
+  }
+}
+
+export function listScans(db: Db, args: ListScansArgs = {}): ScanSummary[] {
+  const where: string[] = []
+  const params: Record<string, string> = {}
+  if (args.status) {
+    where.push('s.status = @status')
+    params.status = args.status
+  }
+  if (args.review) {
+    where.push('s.review = @review')
+    params.review = args.review
+  }
+  const rows = db
+    .prepare(`${SELECT_SCAN} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY s.folder, s.id`)
+    .all(params) as ScanRow[]
+  const scans = rows.map(toSummary)
+  return args.flag ? scans.filter((s) => s.flags.some((f) => f.code === args.flag)) : scans
+}
+
+function getRow(db: Db, id: number): ScanRow {
+  const row = db.prepare(`${SELECT_SCAN} WHERE s.id = ?`).get(id) as ScanRow | undefined
+  if (!row) throw new CuratorError('NOT_FOUND', `No scan with id ${id}. Run a scan of its root first.`)
+  return row
+}
+
+export function getScanSummary(db: Db, id: number): ScanSummary {
+  return toSummary(getRow(db, id))
+}
+
+export function getScanDetail(db: Db, id: number): ScanDetail {
+  const row = getRow(db, id)
+  const runs = (
+    db
+      .prepare(
+        `SELECT id, mode, closing_mm, status, started_at, finished_at, error_code, error_message
+         FROM runs WHERE scan_id = ? ORDER BY id`,
+      )
+      .all(id) as Array<{
+      id: number
+      mode: RunInfo['mode']
+      closing_mm: number
+      status: ScanStatus
+      started_at: string | null
+      finished_at: string | null
+      error_code: string | null
+      error_message: string | null
+    }>
+  ).map<RunInfo>((r) => ({
+    id: r.id,
+    mode: r.mode,
+    closingMm: r.closing_mm,
+    status: r.status,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error_code ? { code: r.error_code as ErrorCode, message: r.error_message ?? '' } : null,
+  }))
+  return {
+    ...toSummary(row),
+    rootPath: row.root_path,
+    studyUid: row.study_uid,
+    modality: row.modality,
+    manufacturer: row.manufacturer,
+    kernel: row.kernel,
+    sliceThickness: row.slice_thickness,
+    acquisitionDate: row.acquisition_date,
+    choiceReason: row.choice_reason,
+    reviewNote: row.review_note,
+    reviewedAt: row.reviewed_at,
+    files: parse<string[]>(row.files_json, []),
+    runs,
+  }
+}
+
+/** Records a review decision and keeps the history; one transaction. */
+export function setReview(db: Db, id: number, review: ReviewStatus, note: string | null): ScanSummary {
+  getRow(db, id)
+  const at = new Date().toISOString()
+  db.transaction(() => {
+    db.prepare('UPDATE scans SET review = ?, review_note = ?, reviewed_at = ? WHERE id = ?').run(review, note, at, id)
+    db.prepare('INSERT INTO reviews (scan_id, review, note, at) VALUES (?, ?, ?, ?)').run(id, review, note, at)
+  })()
+  return getScanSummary(db, id)
+}
+
+/** Marks a scan for re-processing with closing; the job engine picks it up. Old runs are kept. */
+export function queueRetry(db: Db, id: number, closingMm: number): ScanSummary {
+  getRow(db, id)
+  const at = new Date().toISOString()
+  db.transaction(() => {
+    db.prepare(
+      "UPDATE scans SET review = 'retry', retry_closing_mm = ?, status = 'pending', reviewed_at = ? WHERE id = ?",
+    ).run(closingMm, at, id)
+    db.prepare('INSERT INTO reviews (scan_id, review, note, at) VALUES (?, ?, ?, ?)').run(
+      id,
+      'retry',
+      `closing ${closingMm} mm`,
+      at,
+    )
+  })()
+  return getScanSummary(db, id)
+}
+
+export function listRoots(db: Db): string[] {
+  return (db.prepare('SELECT path FROM roots ORDER BY id').all() as Array<{ path: string }>).map((r) => r.path)
+}
+
+/**
+ * Resolves what a user typed on the command line: a patient folder (relative to its root) or a
+ * PatientID. Ambiguity is an error that lists the candidates rather than a guess.
+ */
+export function findScanId(db: Db, key: string): number {
+  const norm = key.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')
+  let rows = db.prepare('SELECT id, folder FROM scans WHERE folder = ?').all(norm) as Array<{ id: number; folder: string }>
+  if (rows.length === 0) rows = db.prepare('SELECT id, folder FROM scans WHERE patient_id = ?').all(key) as typeof rows
+  if (rows.length === 0) {
+    throw new CuratorError('NOT_FOUND', `No scan has folder or PatientID "${key}". \`ct-curator status --db …\` lists them.`)
+  }
+  if (rows.length > 1) {
+    throw new CuratorError(
+      'BAD_ARGUMENT',
+      `"${key}" matches ${rows.length} scans (${rows.map((r) => r.folder).join(', ')}); give the folder instead.`,
+    )
+  }
+  return rows[0]!.id
+}

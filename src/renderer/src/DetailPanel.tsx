@@ -1,0 +1,68 @@
+import { useState } from 'react'
+import type { ScanDetail } from '../../shared/api'
+import { api } from './api'
+
+const vec = (v: number[] | null, digits = 2): string => (v ? v.map((x) => +x.toFixed(digits)).join(' × ') : '—')
+
+export function DetailPanel(props: {
+  detail: ScanDetail | null
+  onAct(fn: () => Promise<unknown>): Promise<void>
+}): React.JSX.Element {
+  const d = props.detail
+  const [closing, setClosing] = useState(3)
+  if (!d) return <aside className="detail empty-detail">Select a scan to see its details.</aside>
+  return (
+    <aside className="detail">
+      <h2>{d.folder}</h2>
+      <dl>
+        <dt>Patient</dt>
+        <dd>{d.patientId}</dd>
+        <dt>Series</dt>
+        <dd className="mono">{d.seriesUid}</dd>
+        <dt>Shape</dt>
+        <dd>{vec(d.shape, 0)}</dd>
+        <dt>Spacing (mm)</dt>
+        <dd>{vec(d.spacing)}</dd>
+        <dt>Choice</dt>
+        <dd>{d.choiceReason || '—'}</dd>
+      </dl>
+      {d.error && (
+        <p className="error-text">
+          <b>{d.error.code}</b>: {d.error.message}
+        </p>
+      )}
+      {d.flags.length > 0 && (
+        <ul className="flags">
+          {d.flags.map((f) => (
+            <li key={f.code}>
+              <b>{f.code}</b> {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="actions">
+        <button onClick={() => void props.onAct(() => api.setReview({ id: d.id, review: 'accepted' }))}>
+          Accept <kbd>a</kbd>
+        </button>
+        <button onClick={() => void props.onAct(() => api.setReview({ id: d.id, review: 'rejected' }))}>
+          Reject <kbd>r</kbd>
+        </button>
+        <label>
+          closing
+          <input
+            type="number"
+            min={0}
+            max={50}
+            step={0.5}
+            value={closing}
+            onChange={(e) => setClosing(Number(e.target.value))}
+          />
+          mm
+        </label>
+        <button onClick={() => void props.onAct(() => api.queueRetry({ id: d.id, closingMm: closing }))}>
+          Retry <kbd>c</kbd>
+        </button>
+      </div>
+    </aside>
+  )
+}

@@ -1,0 +1,186 @@
+/**
+ * The one contract between the renderer and the main process. The router in
+ * `src/main/router.ts` implements it; Electron IPC, the web host (HTTP + WebSocket) and the
+ * in-process caller (CLI, tests) are thin transports over that router. The renderer cannot
+ * tell which transport it has.
+ */
+import type { ErrorInfo } from './errors'
+
+export type ScanStatus = 'pending' | 'processing' | 'done' | 'failed'
+export type ReviewStatus = 'unreviewed' | 'accepted' | 'rejected' | 'retry'
+export type PipelineMode = 'seed' | 'robust'
+
+/** [z, y, x] in millimetres or voxels, the order volumes are stored in. */
+export type Vec3 = [number, number, number]
+
+/** A finding about a scan, from ingestion (geometry) or the pipeline (mask shape, metal). */
+export interface Flag {
+  /** Stable code such as `slice_gap`, `tiny_mask`, `metal`. */
+  code: string
+  /** What was measured. */
+  value: number | string | boolean | null
+  /** The limit it was compared with, or null when the flag is categorical. */
+  threshold: number | string | null
+  /** One sentence for a reviewer. */
+  message: string
+}
+
+/** One scan (the chosen series of one patient folder) as the list shows it. */
+export interface ScanSummary {
+  id: number
+  /** Patient folder relative to the scanned root, `/`-separated. */
+  folder: string
+  patientId: string
+  seriesUid: string
+  status: ScanStatus
+  review: ReviewStatus
+  flags: Flag[]
+  maskFraction: number | null
+  maskFractionNoFill: number | null
+  sliceCount: number
+  /** Source spacing [z, y, x] mm. */
+  spacing: Vec3 | null
+  /** Source shape [z, y, x]. */
+  shape: Vec3 | null
+  resampledShape: Vec3 | null
+  resampledSpacing: Vec3 | null
+  huMin: number | null
+  huMax: number | null
+  error: ErrorInfo | null
+  timingsMs: Record<string, number> | null
+}
+
+export interface RunInfo {
+  id: number
+  mode: PipelineMode
+  closingMm: number
+  status: ScanStatus
+  startedAt: string | null
+  finishedAt: string | null
+  error: ErrorInfo | null
+}
+
+/** Everything the detail panel shows about one scan. */
+export interface ScanDetail extends ScanSummary {
+  rootPath: string
+  studyUid: string
+  modality: string
+  manufacturer: string | null
+  kernel: string | null
+  sliceThickness: number | null
+  acquisitionDate: string | null
+  choiceReason: string
+  reviewNote: string | null
+  reviewedAt: string | null
+  files: string[]
+  runs: RunInfo[]
+}
+
+export interface AppInfo {
+  name: 'ct-curator'
+  version: string
+  /** Absolute path of the SQLite database this session uses. */
+  dbPath: string
+  roots: string[]
+}
+
+export interface ScanRootArgs {
+  /** Absolute path of a folder of patient folders. Never written to. */
+  root: string
+}
+
+export interface ScanRootResult {
+  root: string
+  series: number
+  chosen: number
+  skipped: number
+  durationMs: number
+}
+
+export interface ListScansArgs {
+  status?: ScanStatus
+  review?: ReviewStatus
+  /** Only scans carrying this flag code. */
+  flag?: string
+}
+
+export interface RetryArgs {
+  id: number
+  /** Radius of the morphological closing ball, in millimetres. @default 3 */
+  closingMm: number
+}
+
+export interface ReviewArgs {
+  id: number
+  review: Exclude<ReviewStatus, 'retry'>
+  note?: string
+}
+
+export interface ExportArgs {
+  outDir: string
+  /** Which scans to export. @default 'accepted' */
+  include?: 'accepted' | 'done'
+}
+
+export interface ExportResult {
+  outDir: string
+  scans: number
+  durationMs: number
+}
+
+/** Streamed while scanning or processing; also what the CLI prints as progress. */
+export interface ProgressEvent {
+  /** What kind of work is running. */
+  phase: 'demo' | 'scan' | 'process' | 'export'
+  done: number
+  total: number
+  /** Seconds left, estimated from the rate so far; null until there is a rate. */
+  etaSeconds: number | null
+  /** The item just finished or started (relative folder or file). */
+  current: string | null
+  /** Set when one scan changed status, so lists can refresh just that row. */
+  scanId?: number
+  status?: ScanStatus
+  message?: string
+}
+
+export type Unsubscribe = () => void
+
+export interface CuratorApi {
+  getInfo(): Promise<AppInfo>
+  scanRoot(args: ScanRootArgs): Promise<ScanRootResult>
+  listScans(args?: ListScansArgs): Promise<ScanSummary[]>
+  getScan(args: { id: number }): Promise<ScanDetail>
+  queueRetry(args: RetryArgs): Promise<ScanSummary>
+  setReview(args: ReviewArgs): Promise<ScanSummary>
+  exportDataset(args: ExportArgs): Promise<ExportResult>
+  onProgress(cb: (e: ProgressEvent) => void): Unsubscribe
+}
+
+/** Request/response methods: the preload and the HTTP client are generated from this list. */
+export const API_METHODS = [
+  'getInfo',
+  'scanRoot',
+  'listScans',
+  'getScan',
+  'queueRetry',
+  'setReview',
+  'exportDataset',
+] as const satisfies readonly (keyof CuratorApi)[]
+
+export type ApiMethod = (typeof API_METHODS)[number]
+
+/** Event subscriptions, each `onX(cb): Unsubscribe`. */
+export const API_EVENTS = ['onProgress'] as const satisfies readonly (keyof CuratorApi)[]
+export type ApiEvent = (typeof API_EVENTS)[number]
+
+/** Payload type of each event. */
+export interface ApiEventPayloads {
+  onProgress: ProgressEvent
+}
+
+/** IPC channel of a method; the HTTP route is `/api/<method>`. */
+export const channelOf = (m: ApiMethod | ApiEvent): string => `curator:${m}`
+
+/** What every transport sends back for a call: a result or a normalised error, never a throw. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ErrorInfo }

@@ -1,0 +1,71 @@
+/**
+ * Stable error codes. Every failure that reaches a user (UI, CLI, JSON) carries one of these,
+ * so scripts can branch on the code and the message can change freely.
+ */
+export const ERROR_CODES = [
+  'BAD_ARGUMENT',
+  'NOT_FOUND',
+  'NOT_IMPLEMENTED',
+  'INTERNAL',
+  'DB_OPEN_FAILED',
+  'DICOM_NOT_DICOM',
+  'DICOM_TRUNCATED',
+  'DICOM_EMPTY_FILE',
+  'DICOM_NO_PIXEL_DATA',
+  'DICOM_UNREADABLE',
+  'DICOM_BAD_HEADER',
+  'DICOMDIR',
+  'DUPLICATE_SOP_INSTANCE',
+  'NOT_AN_IMAGE',
+  'NOT_CT',
+  'UNSUPPORTED_TRANSFER_SYNTAX',
+  'SERIES_GAP',
+  'NO_SERIES',
+  'WORKER_CRASHED',
+  'WORKER_TIMEOUT',
+  'CANCELLED',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** The wire shape of an error: what the renderer, the CLI's JSON and the database see. */
+export interface ErrorInfo {
+  code: ErrorCode
+  message: string
+  /** File or scan the error concerns, relative to the scanned root where there is one. */
+  path?: string
+}
+
+export class CuratorError extends Error {
+  readonly code: ErrorCode
+  readonly path?: string
+  constructor(code: ErrorCode, message: string, path?: string) {
+    super(message)
+    this.name = 'CuratorError'
+    this.code = code
+    this.path = path
+  }
+  toJSON(): ErrorInfo {
+    return this.path === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, path: this.path }
+  }
+}
+
+/** Normalises anything thrown into the wire shape, once, at the router boundary. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof CuratorError) return err.toJSON()
+  if (isErrorInfo(err)) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return { code: 'INTERNAL', message }
+}
+
+export function isErrorInfo(x: unknown): x is ErrorInfo {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as ErrorInfo).code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes((x as ErrorInfo).code) &&
+    typeof (x as ErrorInfo).message === 'string'
+  )
+}

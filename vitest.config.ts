@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Tests spawn real processes and Chromium; two cores, so keep parallelism modest.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+})
