@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { writeDemoCohort } from '../../src/main/phantom'
+import { launchChromium, pixelStats, startServe } from '../helpers/browser'
+import { tempDir } from '../helpers/tmp'
+
+const artifacts = join(import.meta.dirname, '..', '..', 'test-results')
+
+describe('scan a cohort from the UI and review a scan (web host, real Chromium)', () => {
+  const dir = tempDir()
+  const root = join(dir, 'cohort')
+  let browser: Browser
+  let server: Awaited<ReturnType<typeof startServe>>
+  beforeAll(async () => {
+    await writeDemoCohort(root, { patients: 8, seed: 5 })
+    server = await startServe(join(dir, 'ui.sqlite'))
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('lists every patient after Scan, shows details, and records a review from the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(server.url)
+    await page.getByLabel('Root folder').fill(root)
+    await page.getByRole('button', { name: 'Scan' }).click()
+    const rows = page.locator('table.scans tbody tr')
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(8)
+    await rows.nth(0).click()
+    await page.locator('aside.detail h2').waitFor()
+    await page.keyboard.press('a')
+    await expect.poll(() => rows.nth(0).locator('.pill.accepted').count()).toBe(1)
+    await page.keyboard.press('j')
+    await page.keyboard.press('r')
+    await expect.poll(() => rows.nth(1).locator('.pill.rejected').count()).toBe(1)
+    const png = await page.screenshot()
+    mkdirSync(artifacts, { recursive: true })
+    writeFileSync(join(artifacts, 'app-scans.png'), png)
+    expect(pixelStats(png).colours).toBeGreaterThan(20)
+    expect(errors).toEqual([])
+  })
+})
