@@ -62,6 +62,20 @@ export function buildProgram(): Command {
     })
 
   program
+    .command('process')
+    .description('scan <root>, then preprocess every chosen series not yet done (and every scan marked for retry)')
+    .argument('<root>', 'folder of patient folders (never written to)')
+    .requiredOption('--db <file>', 'SQLite database (created if missing)')
+    .addOption(new Option('--mode <mode>', 'seed = the tutorial exactly; robust = fixed').choices(['seed', 'robust']).default('robust'))
+    .option('--workers <n>', 'worker processes (default: one per core)', int(1))
+    .option('--cache <dir>', 'where volumes and masks are written (default: <db>.cache)')
+    .option('--timeout <s>', 'seconds before a scan\'s worker is stopped', int(1), 600)
+    .action(async (root: string, o: { db: string; mode: 'seed' | 'robust'; workers?: number; cache?: string; timeout: number }) => {
+      const { runProcess } = await import('./commands/process')
+      await runProcess(root, o)
+    })
+
+  program
     .command('serve')
     .description('serve the app and its API on 127.0.0.1 (open the printed URL in a browser)')
     .option('--db <file>', 'SQLite database (created if missing); default: the desktop app\'s')

@@ -66,6 +66,8 @@ export const MIGRATIONS: readonly string[] = [
     review_note         TEXT,
     reviewed_at         TEXT,
     retry_closing_mm    REAL,
+    -- which engine (host:pid) is processing it; a dead owner's claims are released on start
+    claimed_by          TEXT,
     current_run_id      INTEGER,
     UNIQUE (root_id, patient_key)
   );
@@ -83,7 +85,9 @@ export const MIGRATIONS: readonly string[] = [
     result_json      TEXT,
     flags_json       TEXT NOT NULL DEFAULT '[]',
     error_code       TEXT,
-    error_message    TEXT
+    error_message    TEXT,
+    -- folder holding this run's volumes (hu.npy, resampled.npy, masks)
+    cache_dir        TEXT
   );
   CREATE INDEX runs_scan ON runs(scan_id);
   CREATE TABLE reviews (

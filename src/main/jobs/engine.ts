@@ -1,0 +1,171 @@
+/**
+ * The job engine: takes pending scans from the database, runs each in a worker, records the
+ * result in one transaction, streams progress with an ETA. Pause stops handing out work,
+ * cancel also stops running work (those scans go back to pending). Nothing here holds state
+ * that a restart would need: the database is the queue.
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import type { PipelineMode, ProgressEvent } from '../../shared/api'
+import type { JobSpec, WorkerPort } from '../../shared/worker'
+import type { Db } from '../store/db'
+import {
+  claimNext,
+  completeJob,
+  countByStatus,
+  invalidateBrokenCaches,
+  ownerId,
+  releaseClaim,
+  releaseStaleClaims,
+} from '../store/jobs'
+import { WorkerHandle } from './workerHandle'
+
+export interface EngineOptions {
+  db: Db
+  cacheDir: string
+  spawn: () => WorkerPort
+  /** @default number of cores */
+  workers: number
+  /** @default 'robust' */
+  mode?: PipelineMode
+  /** Per-scan limit before the worker is killed. @default 10 minutes */
+  timeoutMs?: number
+  version: string
+  onProgress?: (e: ProgressEvent) => void
+}
+
+export interface RunSummary {
+  done: number
+  failed: number
+  cancelled: boolean
+  durationMs: number
+  recovered: { staleClaims: number; brokenCaches: number }
+}
+
+export class JobEngine {
+  private readonly owner = ownerId()
+  private readonly handles: WorkerHandle[]
+  private paused = false
+  private cancelled = false
+  private wake: (() => void) | null = null
+  private running = false
+
+  constructor(private readonly o: EngineOptions) {
+    this.handles = Array.from(
+      { length: Math.max(1, o.workers) },
+      (_, i) => new WorkerHandle(o.spawn, `worker-${i + 1}`, o.timeoutMs ?? 10 * 60 * 1000),
+    )
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+    this.wake?.()
+  }
+
+  /** Stops handing out work and kills running jobs; their scans return to pending. */
+  cancel(): void {
+    this.cancelled = true
+    for (const h of this.handles) h.dispose()
+    this.wake?.()
+  }
+
+  get isRunning(): boolean {
+    return this.running
+  }
+
+  /** Processes every pending scan; resolves when none is left (or on cancel). */
+  async run(): Promise<RunSummary> {
+    if (this.running) throw new Error('engine already running')
+    this.running = true
+    const started = Date.now()
+    const { db } = this.o
+    const recovered = { staleClaims: releaseStaleClaims(db), brokenCaches: invalidateBrokenCaches(db) }
+    const counts = countByStatus(db)
+    const total = counts.pending!
+    let finished = 0
+    let done = 0
+    let failed = 0
+    let busyMs = 0
+    const emit = (extra: Partial<ProgressEvent> = {}): void => {
+      // ETA: mean job time so far spread over the workers, times the jobs left.
+      const perJob = finished > 0 ? busyMs / finished / this.handles.length : null
+      this.o.onProgress?.({
+        phase: 'process',
+        done: finished,
+        total,
+        etaSeconds: perJob === null ? null : (perJob * (total - finished)) / 1000,
+        current: null,
+        ...extra,
+      })
+    }
+    emit()
+    const active = new Set<Promise<void>>()
+    const runOne = async (h: WorkerHandle, claim: NonNullable<ReturnType<typeof claimNext>>): Promise<void> => {
+      const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+      const job: JobSpec = {
+        jobId,
+        scanId: claim.id,
+        root: claim.rootPath,
+        files: claim.files,
+        outDir: join(this.o.cacheDir, String(claim.id), jobId),
+        params: { mode: this.o.mode ?? 'robust', stage: 'mask', closingMm: claim.closingMm, resample: 'cubic' },
+      }
+      const startedAt = new Date().toISOString()
+      const t0 = Date.now()
+      emit({ current: claim.folder, scanId: claim.id, status: 'processing' })
+      const outcome = await h.run(job)
+      if (this.cancelled && !outcome.ok && outcome.error.code === 'CANCELLED') {
+        releaseClaim(db, claim.id, this.owner)
+        return
+      }
+      const runId = completeJob(db, {
+        job,
+        owner: this.owner,
+        startedAt,
+        version: this.o.version,
+        ok: outcome.ok,
+        result: outcome.ok ? outcome.result : undefined,
+        error: outcome.ok ? undefined : outcome.error,
+      })
+      if (runId === null) return // our claim was taken away: someone else records it
+      finished++
+      busyMs += Date.now() - t0
+      if (outcome.ok) done++
+      else failed++
+      emit({
+        current: claim.folder,
+        scanId: claim.id,
+        status: outcome.ok ? 'done' : 'failed',
+        message: outcome.ok ? undefined : `${outcome.error.code}: ${outcome.error.message}`,
+      })
+    }
+
+    try {
+      for (;;) {
+        if (this.cancelled) break
+        const idle = this.paused ? undefined : this.handles.find((h) => !h.busy)
+        const claim = idle ? claimNext(db, this.owner) : null
+        if (idle && claim) {
+          const p: Promise<void> = runOne(idle, claim).finally(() => {
+            active.delete(p)
+            this.wake?.()
+          })
+          active.add(p)
+          continue
+        }
+        if (active.size === 0 && !this.paused) break
+        await new Promise<void>((ok) => (this.wake = ok))
+        this.wake = null
+      }
+      await Promise.all(active)
+    } finally {
+      for (const h of this.handles) h.dispose()
+      this.running = false
+    }
+    return { done, failed, cancelled: this.cancelled, durationMs: Date.now() - started, recovered }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The worker process: runs one job at a time and reports back. Started by the pool as a Node
+ * child process (`process.send`) or an Electron utility process (`process.parentPort`).
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { toErrorInfo } from '../../shared/errors'
+import type { MainToWorker, WorkerToMain } from '../../shared/worker'
+import { isSkipped, readHeader } from '../dicom/header'
+import type { HeaderRecord } from '../dicom/types'
+import { statSync } from 'node:fs'
+import { CuratorError } from '../../shared/errors'
+import { runPipeline } from './pipeline'
+
+interface ParentPort {
+  postMessage(msg: unknown): void
+  on(event: 'message', cb: (e: { data: unknown }) => void): void
+}
+
+const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort
+const send = (msg: WorkerToMain): void => {
+  if (electronPort) electronPort.postMessage(msg)
+  else process.send?.(msg)
+}
+
+async function handle(msg: MainToWorker): Promise<void> {
+  if (msg.type === 'shutdown') process.exit(0)
+  const { job } = msg
+  try {
+    const headers: HeaderRecord[] = []
+    for (const rel of job.files) {
+      const abs = join(job.root, rel)
+      const st = statSync(abs)
+      const h = readHeader(abs, rel, st.size, st.mtimeMs)
+      if (isSkipped(h)) throw new CuratorError(h.code, `${rel}: ${h.message}`, rel)
+      headers.push(h)
+    }
+    await mkdir(job.outDir, { recursive: true })
+    const result = await runPipeline(job.root, headers, job.params, job.outDir)
+    send({ type: 'done', jobId: job.jobId, result })
+  } catch (err) {
+    send({ type: 'failed', jobId: job.jobId, error: toErrorInfo(err) })
+  }
+}
+
+// One job at a time: a queue of one keeps the memory bound per worker.
+let chain: Promise<void> = Promise.resolve()
+const onMessage = (m: MainToWorker): void => {
+  chain = chain.then(() => handle(m))
+}
+if (electronPort) electronPort.on('message', (e) => onMessage(e.data as MainToWorker))
+else process.on('message', (m) => onMessage(m as MainToWorker))
+// The parent is gone (killed app): don't linger as an orphan.
+process.on('disconnect', () => process.exit(0))
+send({ type: 'ready', pid: process.pid })

@@ -1,0 +1,157 @@
+/**
+ * The processing queue lives in the scans table: pending → processing (claimed by one engine)
+ * → done | failed. A result is one transaction (run row + scan update), so a crash either
+ * records it whole or not at all, and a restarted engine picks up exactly what is missing.
+ */
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { hostname } from 'node:os'
+import type { ErrorInfo } from '../../shared/errors'
+import type { JobSpec } from '../../shared/worker'
+import type { Db } from './db'
+
+export const ownerId = (): string => `${hostname()}:${process.pid}`
+
+function alive(owner: string): boolean {
+  const [host, pid] = owner.split(':')
+  if (host !== hostname()) return true // another machine's claim: leave it alone
+  try {
+    process.kill(Number(pid), 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Releases claims of engines that died (killed app, crashed CLI). Returns how many. */
+export function releaseStaleClaims(db: Db): number {
+  const rows = db.prepare("SELECT id, claimed_by FROM scans WHERE status = 'processing'").all() as Array<{ id: number; claimed_by: string | null }>
+  const stale = rows.filter((r) => !r.claimed_by || !alive(r.claimed_by))
+  const upd = db.prepare("UPDATE scans SET status = 'pending', claimed_by = NULL WHERE id = ? AND status = 'processing'")
+  db.transaction(() => stale.forEach((r) => upd.run(r.id)))()
+  return stale.length
+}
+
+interface OutputRow {
+  name: string
+  fileBytes: number
+}
+
+/**
+ * A done scan whose volumes are missing or the wrong size (half-written, deleted, corrupted)
+ * goes back to pending, so it is recomputed rather than served broken.
+ */
+export function invalidateBrokenCaches(db: Db): number {
+  const rows = db
+    .prepare(
+      `SELECT s.id, r.cache_dir, r.result_json FROM scans s JOIN runs r ON r.id = s.current_run_id
+       WHERE s.status = 'done'`,
+    )
+    .all() as Array<{ id: number; cache_dir: string | null; result_json: string | null }>
+  const broken = rows.filter((r) => {
+    if (!r.cache_dir || !r.result_json) return true
+    const outputs = (JSON.parse(r.result_json) as { outputs?: OutputRow[] }).outputs ?? []
+    return outputs.some((o) => {
+      try {
+        return statSync(join(r.cache_dir!, o.name)).size !== o.fileBytes
+      } catch {
+        return true
+      }
+    })
+  })
+  const upd = db.prepare("UPDATE scans SET status = 'pending', current_run_id = NULL WHERE id = ?")
+  db.transaction(() => broken.forEach((r) => upd.run(r.id)))()
+  return broken.length
+}
+
+export interface ClaimedScan {
+  id: number
+  rootPath: string
+  folder: string
+  files: string[]
+  closingMm: number
+}
+
+/** Atomically takes the next pending scan for this engine, or null when none is left. */
+export function claimNext(db: Db, owner: string): ClaimedScan | null {
+  return db.transaction(() => {
+    const row = db
+      .prepare(
+        `SELECT s.id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm FROM scans s
+         JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending' ORDER BY s.id LIMIT 1`,
+      )
+      .get() as { id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null } | undefined
+    if (!row) return null
+    db.prepare("UPDATE scans SET status = 'processing', claimed_by = ? WHERE id = ?").run(owner, row.id)
+    return {
+      id: row.id,
+      rootPath: row.root_path,
+      folder: row.folder,
+      files: JSON.parse(row.files_json) as string[],
+      closingMm: row.retry_closing_mm ?? 0,
+    }
+  }).immediate()
+}
+
+export interface Completion {
+  job: JobSpec
+  owner: string
+  startedAt: string
+  version: string
+  ok: boolean
+  result?: { flags?: unknown[] } & Record<string, unknown>
+  error?: ErrorInfo
+}
+
+/**
+ * Records a finished job: one run row and the scan's new state, in one transaction. Only the
+ * owner's claim is completed, so a result can never be recorded twice.
+ */
+export function completeJob(db: Db, c: Completion): number | null {
+  return db.transaction(() => {
+    const claimed = db.prepare("SELECT 1 FROM scans WHERE id = ? AND status = 'processing' AND claimed_by = ?").get(c.job.scanId, c.owner)
+    if (!claimed) return null
+    const runId = Number(
+      db
+        .prepare(
+          `INSERT INTO runs (scan_id, mode, closing_mm, params_json, status, started_at, finished_at, software_version,
+             result_json, flags_json, error_code, error_message, cache_dir)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          c.job.scanId,
+          c.job.params.mode,
+          c.job.params.closingMm,
+          JSON.stringify(c.job.params),
+          c.ok ? 'done' : 'failed',
+          c.startedAt,
+          new Date().toISOString(),
+          c.version,
+          c.result ? JSON.stringify(c.result) : null,
+          JSON.stringify(c.result?.flags ?? []),
+          c.error?.code ?? null,
+          c.error?.message ?? null,
+          c.ok ? c.job.outDir : null,
+        ).lastInsertRowid,
+    )
+    db.prepare(
+      `UPDATE scans SET status = ?, claimed_by = NULL, current_run_id = ?,
+         review = CASE WHEN review = 'retry' THEN 'unreviewed' ELSE review END, retry_closing_mm = NULL
+       WHERE id = ?`,
+    ).run(c.ok ? 'done' : 'failed', runId, c.job.scanId)
+    return runId
+  }).immediate()
+}
+
+/** Gives a claimed scan back (cancel): it will be processed by the next run. */
+export function releaseClaim(db: Db, scanId: number, owner: string): void {
+  db.prepare("UPDATE scans SET status = 'pending', claimed_by = NULL WHERE id = ? AND claimed_by = ?").run(scanId, owner)
+}
+
+export function countByStatus(db: Db): Record<string, number> {
+  const out: Record<string, number> = { pending: 0, processing: 0, done: 0, failed: 0 }
+  for (const r of db.prepare('SELECT status, count(*) AS n FROM scans GROUP BY status').all() as Array<{ status: string; n: number }>) {
+    out[r.status] = r.n
+  }
+  return out
+}

@@ -1,0 +1,159 @@
+/**
+ * The job engine with real child processes and a real SQLite file: crashes, hangs and kills
+ * fail or resume exactly the scans they touch, and every result is recorded exactly once.
+ */
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { VERSION } from '../src/main/core'
+import { scanRoot } from '../src/main/dicom/scanRoot'
+import { JobEngine } from '../src/main/jobs/engine'
+import { nodeWorkerFactory } from '../src/main/jobs/nodeWorker'
+import { writePhantomSeries } from '../src/main/phantom'
+import { openDb, type Db } from '../src/main/store/db'
+import type { WorkerPort } from '../src/shared/worker'
+import { CLI, ct } from './helpers/cli'
+import { tempDir } from './helpers/tmp'
+
+const N = 6
+
+async function makeCohort(root: string): Promise<void> {
+  for (let i = 0; i < N; i++) {
+    await writePhantomSeries(join(root, `p${i}`), { rows: 64, cols: 64, slices: 30, sliceSpacing: 5, seed: 40 + i, patientId: `P${i}` })
+  }
+}
+
+interface RunRow {
+  scan_id: number
+  status: string
+  result_json: string | null
+  error_code: string | null
+  cache_dir: string | null
+}
+const runs = (db: Db): RunRow[] => db.prepare('SELECT scan_id, status, result_json, error_code, cache_dir FROM runs ORDER BY scan_id, id').all() as RunRow[]
+
+/** The part of a result that must not depend on how the run went (no timings, no paths). */
+function stable(json: string | null): unknown {
+  const r = JSON.parse(json ?? '{}') as Record<string, unknown>
+  delete r.timingsMs
+  return r
+}
+
+/** Wraps the real worker factory so a test can sabotage chosen jobs. */
+function sabotage(kind: 'kill' | 'hang', when: (scanId: number) => boolean): () => WorkerPort {
+  const real = nodeWorkerFactory()
+  return () => {
+    const port = real()
+    return {
+      get pid() {
+        return port.pid
+      },
+      onMessage: port.onMessage,
+      onExit: port.onExit,
+      kill: port.kill,
+      postMessage: (m) => {
+        if (m.type === 'run' && when(m.job.scanId)) {
+          if (kind === 'kill') setTimeout(() => process.kill(port.pid!, 'SIGKILL'), 50)
+          return // 'hang': the job never reaches the worker
+        }
+        port.postMessage(m)
+      },
+    }
+  }
+}
+
+describe('job engine', () => {
+  const dir = tempDir()
+  const root = join(dir, 'cohort')
+  beforeAll(() => makeCohort(root))
+
+  async function engineRun(db: Db, spawnFn: () => WorkerPort, cache: string, timeoutMs = 120_000) {
+    await scanRoot(root, { db })
+    return new JobEngine({ db, cacheDir: cache, spawn: spawnFn, workers: 2, version: VERSION, timeoutMs }).run()
+  }
+
+  it('processes every scan once with two workers; volumes land in the cache at the recorded size', async () => {
+    const db = openDb(join(dir, 'ok.sqlite'))
+    const r = await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))
+    expect(r).toMatchObject({ done: N, failed: 0 })
+    const rs = runs(db)
+    expect(rs.map((x) => x.scan_id)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    for (const x of rs) {
+      const out = (JSON.parse(x.result_json!) as { outputs: Array<{ name: string; fileBytes: number }> }).outputs
+      for (const o of out) expect(statSync(join(x.cache_dir!, o.name)).size).toBe(o.fileBytes)
+    }
+    // Run again: nothing left to do, nothing recorded twice.
+    expect((await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))).done).toBe(0)
+    expect(runs(db)).toHaveLength(N)
+    db.close()
+  })
+
+  it('a worker killed with SIGKILL fails only its scan; the pool replaces it and goes on', async () => {
+    const db = openDb(join(dir, 'kill.sqlite'))
+    const r = await engineRun(db, sabotage('kill', (id) => id === 3), join(dir, 'cache-kill'))
+    expect(r).toMatchObject({ done: N - 1, failed: 1 })
+    const failed = runs(db).filter((x) => x.status === 'failed')
+    expect(failed).toEqual([expect.objectContaining({ scan_id: 3, error_code: 'WORKER_CRASHED' })])
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    db.close()
+  })
+
+  it('a hung worker is stopped after the timeout and only that scan fails', async () => {
+    const db = openDb(join(dir, 'hang.sqlite'))
+    const r = await engineRun(db, sabotage('hang', (id) => id === 2), join(dir, 'cache-hang'), 3000)
+    expect(r).toMatchObject({ done: N - 1, failed: 1 })
+    expect(runs(db).find((x) => x.status === 'failed')).toMatchObject({ scan_id: 2, error_code: 'WORKER_TIMEOUT' })
+    db.close()
+  })
+
+  it('a half-written or corrupt cache file is ignored and the scan recomputed', async () => {
+    const db = openDb(join(dir, 'ok.sqlite'))
+    const victim = runs(db)[0]!
+    writeFileSync(join(victim.cache_dir!, 'hu.npy'), 'garbage')
+    const r = await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))
+    expect(r).toMatchObject({ done: 1, failed: 0, recovered: { brokenCaches: 1 } })
+    const again = runs(db).filter((x) => x.scan_id === victim.scan_id)
+    expect(again).toHaveLength(2)
+    expect(stable(again[1]!.result_json)).toEqual(stable(again[0]!.result_json))
+    db.close()
+  })
+
+  it('killing the whole CLI (process group, SIGKILL) mid-run and restarting loses and duplicates nothing', async () => {
+    const ref = openDb(join(dir, 'ok.sqlite'))
+    const expected = new Map(runs(ref).map((x) => [x.scan_id, stable(x.result_json)]))
+    ref.close()
+    const dbFile = join(dir, 'killed.sqlite')
+    for (let round = 0; round < 2; round++) {
+      const child = spawn(process.execPath, [CLI, 'process', root, '--db', dbFile, '--workers', '2'], { detached: true, stdio: 'ignore' })
+      // Wait until some (not all) results are in, then kill CLI and workers at once.
+      const db = openDb(dbFile)
+      const deadline = Date.now() + 60_000
+      for (;;) {
+        const done = Number(db.prepare("SELECT count(*) FROM scans WHERE status = 'done'").pluck().get() ?? 0)
+        if (done >= 1 + round * 2 || Date.now() > deadline) break
+        await new Promise((ok) => setTimeout(ok, 20))
+      }
+      process.kill(-child.pid!, 'SIGKILL')
+      await new Promise((ok) => child.once('exit', ok))
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      db.close()
+    }
+    const res = await ct(['process', root, '--db', dbFile, '--workers', '2'])
+    expect(res.code, res.stderr).toBe(0)
+    const db = openDb(dbFile)
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    const got = runs(db).filter((x) => x.status === 'done')
+    expect(got.map((x) => x.scan_id).sort()).toEqual([...expected.keys()].sort())
+    for (const x of got) expect(stable(x.result_json)).toEqual(expected.get(x.scan_id))
+    expect(db.prepare("SELECT count(*) FROM scans WHERE status != 'done'").pluck().get()).toBe(0)
+    // No half-written volume was ever renamed into place.
+    const cache = `${dbFile}.cache`
+    for (const scan of readdirSync(cache)) {
+      for (const job of readdirSync(join(cache, scan))) {
+        for (const f of readdirSync(join(cache, scan, job))) expect(f).toMatch(/\.npy$|\.tmp-/)
+      }
+    }
+    db.close()
+  })
+})
