@@ -13,7 +13,8 @@ function u16(v: number, le = true): Uint8Array {
   new DataView(b.buffer).setUint16(0, v & 0xffff, le)
   return b
 }
-const str = (s: string): Uint8Array => new TextEncoder().encode(s.length % 2 ? `${s}${s.startsWith('1.') ? '\0' : ' '}` : s)
+const str = (s: string): Uint8Array =>
+  new TextEncoder().encode(s.length % 2 ? `${s}${s.startsWith('1.') ? '\0' : ' '}` : s)
 /** 16-bit words as pixel bytes. */
 const words = (ws: number[], le = true): Uint8Array => concat(ws.map((w) => u16(w, le)))
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -85,11 +86,13 @@ function imageElements(img: Image, le = true): El[] {
     [0x00280103, 'US', u16(signed ? 1 : 0, le)],
   ]
   if (img.frames !== undefined) els.push([0x00280008, 'IS', str(String(img.frames))])
-  if (img.pixels !== null) els.push([0x7fe00010, bitsAllocated === 8 ? 'OB' : 'OW', img.pixels ?? new Uint8Array(rows * cols * 2)])
+  if (img.pixels !== null)
+    els.push([0x7fe00010, bitsAllocated === 8 ? 'OB' : 'OW', img.pixels ?? new Uint8Array(rows * cols * 2)])
   return els
 }
 
-const file = (img: Image, ts = EXPLICIT): Uint8Array => part10(ts, encode(imageElements(img), { explicit: ts !== IMPLICIT }))
+const file = (img: Image, ts = EXPLICIT): Uint8Array =>
+  part10(ts, encode(imageElements(img), { explicit: ts !== IMPLICIT }))
 
 async function decode(bytes: Uint8Array, frameIndex = 0) {
   const { dataSet, transferSyntaxUid } = parseDicom(bytes)
@@ -122,14 +125,18 @@ describe('decodeFrame: stored values', () => {
   it('keeps unsigned values as stored, upper bits included (no masking)', async () => {
     // 63536 in a 12-bit unsigned image is GE's padding written outside the range: masking it to
     // 12 bits would turn padding into a plausible tissue value (0xE30 = 3632).
-    const { pixels } = await decode(file({ cols: 2, rows: 1, bitsStored: 12, signed: false, pixels: words([4095, 63536]) }))
+    const { pixels } = await decode(
+      file({ cols: 2, rows: 1, bitsStored: 12, signed: false, pixels: words([4095, 63536]) }),
+    )
     expect(pixels).toBeInstanceOf(Uint16Array)
     expect([...pixels]).toEqual([4095, 63536])
   })
 
   it('moves values down when HighBit sits above BitsStored − 1', async () => {
     // 12 bits stored in bits 4..15: 0xFFF0 is −1, 0x7FF0 is 2047, the low nibble is not pixel data.
-    const { pixels } = await decode(file({ cols: 2, rows: 1, bitsStored: 12, highBit: 15, pixels: words([0xfff7, 0x7ff0]) }))
+    const { pixels } = await decode(
+      file({ cols: 2, rows: 1, bitsStored: 12, highBit: 15, pixels: words([0xfff7, 0x7ff0]) }),
+    )
     expect([...pixels]).toEqual([-1, 2047])
   })
 
@@ -210,7 +217,9 @@ describe('errors', () => {
     expect(err.message).toContain('20 bytes')
     // Implicit VR: dicom-parser itself does not notice; parseDicom still must.
     const implicit = file({ rows: 4, cols: 4, pixels: new Uint8Array(32) }, IMPLICIT)
-    expect((await curatorError(() => parseDicom(implicit.subarray(0, implicit.length - 12)))).code).toBe('DICOM_TRUNCATED')
+    expect((await curatorError(() => parseDicom(implicit.subarray(0, implicit.length - 12)))).code).toBe(
+      'DICOM_TRUNCATED',
+    )
   })
 
   it('reports a PixelData element shorter than Rows × Columns as DICOM_TRUNCATED', async () => {

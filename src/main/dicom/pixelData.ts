@@ -224,7 +224,9 @@ export function frameInfo(dataSet: DataSet): FrameInfo {
   }
   const samples = rows * columns * samplesPerPixel
   if (samples > MAX_FRAME_SAMPLES) {
-    throw bad(`Rows ${rows} × Columns ${columns} × SamplesPerPixel ${samplesPerPixel} is implausibly large for a CT image.`)
+    throw bad(
+      `Rows ${rows} × Columns ${columns} × SamplesPerPixel ${samplesPerPixel} is implausibly large for a CT image.`,
+    )
   }
   const info: FrameInfo = {
     rows,
@@ -298,7 +300,10 @@ function nativeFrame(
   frameIndex: number,
 ): Uint8Array {
   if (px.encapsulatedPixelData) {
-    throw new CuratorError('DICOM_BAD_HEADER', 'PixelData is encapsulated (compressed) but the transfer syntax is native.')
+    throw new CuratorError(
+      'DICOM_BAD_HEADER',
+      'PixelData is encapsulated (compressed) but the transfer syntax is native.',
+    )
   }
   const frameBytes = frameByteLength(info)
   const needed = frameBytes * frames

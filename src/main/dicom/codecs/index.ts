@@ -28,7 +28,11 @@ const REGISTRY: ReadonlyArray<readonly [uid: string, name: string, decoder: Deco
   ['1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', jpegBaseline],
   ['1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 & 4)', jpegExtended],
   ['1.2.840.10008.1.2.4.57', 'JPEG Lossless, Non-Hierarchical (Process 14)', jpegLossless],
-  ['1.2.840.10008.1.2.4.70', 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [SV1])', jpegLossless],
+  [
+    '1.2.840.10008.1.2.4.70',
+    'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [SV1])',
+    jpegLossless,
+  ],
   ['1.2.840.10008.1.2.4.80', 'JPEG-LS Lossless', jpegLs],
   ['1.2.840.10008.1.2.4.81', 'JPEG-LS Lossy (Near-Lossless)', jpegLs],
   ['1.2.840.10008.1.2.4.90', 'JPEG 2000 (Lossless Only)', jpeg2000],

@@ -28,7 +28,8 @@ export interface FrameInfo {
 /**
  * Stored values of one frame, rows × columns × samplesPerPixel of them, row by row:
  * Int16Array when signed, Uint16Array when unsigned 16-bit, Uint8Array when unsigned 8-bit.
- * No rescale is applied.
+ * No rescale is applied. Decoders return arrays that own their whole buffer (byteOffset 0,
+ * no spare bytes), so `pixels.buffer` can be transferred to a worker as it is.
  */
 export type PixelArray = Int16Array | Uint16Array | Uint8Array
 
