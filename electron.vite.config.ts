@@ -6,7 +6,8 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        // The worker is its own entry: utility processes run out/main/worker.js.
+        input: { index: resolve(__dirname, 'src/main/index.ts'), worker: resolve(__dirname, 'src/main/jobs/worker.ts') },
       },
     },
   },

@@ -5,6 +5,9 @@
 import { resolve } from 'node:path'
 import pkg from '../../package.json'
 import type { CuratorApi } from '../shared/api'
+import type { WorkerPort } from '../shared/worker'
+import { ProcessingController } from './jobs/controller'
+import { nodeWorkerFactory } from './jobs/nodeWorker'
 import { EventBus } from './events'
 import { createRouter } from './router'
 import { openDb, type Db, type OpenDbOptions } from './store/db'
@@ -19,15 +22,30 @@ export interface Core {
   close(): void
 }
 
-export function createCore(dbFile: string, opts: OpenDbOptions = {}): Core {
+export interface CoreOptions extends OpenDbOptions {
+  /** How to start a worker: Node child processes by default, utility processes under Electron. */
+  spawnWorker?: () => WorkerPort
+  /** @default `<db>.cache` */
+  cacheDir?: string
+}
+
+export function createCore(dbFile: string, opts: CoreOptions = {}): Core {
   const dbPath = resolve(dbFile)
   const db = openDb(dbPath, opts)
   const events = new EventBus()
+  const processing = new ProcessingController({
+    db,
+    cacheDir: resolve(opts.cacheDir ?? `${dbPath}.cache`),
+    events,
+    spawn: opts.spawnWorker ?? nodeWorkerFactory(),
+    version: VERSION,
+  })
   const api = createRouter({
     db,
     dbPath,
     version: VERSION,
     events,
+    processing,
     scanRoot: async (root, d) => {
       // Loaded on first use: keeps `--help` and the app's start-up fast.
       const { scanRoot } = await import('./dicom/scanRoot')
@@ -41,5 +59,14 @@ export function createCore(dbFile: string, opts: OpenDbOptions = {}): Core {
       }
     },
   })
-  return { api, db, dbPath, events, close: () => db.close() }
+  return {
+    api,
+    db,
+    dbPath,
+    events,
+    close: () => {
+      processing.cancel()
+      db.close()
+    },
+  }
 }

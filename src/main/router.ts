@@ -13,6 +13,7 @@ import {
 } from '../shared/api'
 import { CuratorError, toErrorInfo } from '../shared/errors'
 import type { EventBus } from './events'
+import type { ProcessingController } from './jobs/controller'
 import type { Db } from './store/db'
 import { getScanDetail, listRoots, listScans, queueRetry, setReview } from './store/scans'
 
@@ -23,6 +24,8 @@ export interface RouterDeps {
   events: EventBus
   /** Indexes a root into the database. Supplied by the ingestion layer. */
   scanRoot?: (root: string, deps: { db: Db; events: EventBus }) => Promise<ScanRootResult>
+  /** Runs the job engine for the app. */
+  processing?: ProcessingController
   /** Writes the export. Supplied by the export layer. */
   exportDataset?: (args: z.infer<typeof schemas.exportDataset>, deps: { db: Db; events: EventBus }) => Promise<ExportResult>
 }
@@ -47,6 +50,14 @@ export const schemas = {
   exportDataset: z
     .object({ outDir: z.string().min(1).max(4096), include: z.enum(['accepted', 'done']).optional() })
     .strict(),
+  startProcessing: z
+    .object({ mode: z.enum(['seed', 'robust']).optional(), workers: z.number().int().min(1).max(64).optional() })
+    .strict()
+    .optional(),
+  pauseProcessing: z.undefined(),
+  resumeProcessing: z.undefined(),
+  cancelProcessing: z.undefined(),
+  getProcessingState: z.undefined(),
 } satisfies Record<ApiMethod, z.ZodType>
 
 function validate<M extends ApiMethod>(method: M, arg: unknown): z.infer<(typeof schemas)[M]> {
@@ -60,6 +71,10 @@ function validate<M extends ApiMethod>(method: M, arg: unknown): z.infer<(typeof
 
 export function createRouter(deps: RouterDeps): CuratorApi {
   const { db, events } = deps
+  const proc = (): ProcessingController => {
+    if (!deps.processing) throw new CuratorError('NOT_IMPLEMENTED', 'Processing is not available in this build.')
+    return deps.processing
+  }
   return {
     async getInfo(arg?: unknown) {
       validate('getInfo', arg)
@@ -88,6 +103,25 @@ export function createRouter(deps: RouterDeps): CuratorApi {
       const a = validate('exportDataset', arg)
       if (!deps.exportDataset) throw new CuratorError('NOT_IMPLEMENTED', 'Export is not available in this build.')
       return deps.exportDataset(a, { db, events })
+    },
+    async startProcessing(arg) {
+      return proc().start(validate('startProcessing', arg) ?? {})
+    },
+    async pauseProcessing(arg?: unknown) {
+      validate('pauseProcessing', arg)
+      return proc().pause()
+    },
+    async resumeProcessing(arg?: unknown) {
+      validate('resumeProcessing', arg)
+      return proc().resume()
+    },
+    async cancelProcessing(arg?: unknown) {
+      validate('cancelProcessing', arg)
+      return proc().cancel()
+    },
+    async getProcessingState(arg?: unknown) {
+      validate('getProcessingState', arg)
+      return proc().state()
     },
     onProgress(cb) {
       return events.on('onProgress', cb)

@@ -144,6 +144,20 @@ export interface ProgressEvent {
   message?: string
 }
 
+export interface StartProcessingArgs {
+  /** @default 'robust' */
+  mode?: PipelineMode
+  /** @default one per core */
+  workers?: number
+}
+
+export interface ProcessingState {
+  running: boolean
+  paused: boolean
+  counts: Record<ScanStatus, number>
+  lastError: string | null
+}
+
 export type Unsubscribe = () => void
 
 export interface CuratorApi {
@@ -154,6 +168,11 @@ export interface CuratorApi {
   queueRetry(args: RetryArgs): Promise<ScanSummary>
   setReview(args: ReviewArgs): Promise<ScanSummary>
   exportDataset(args: ExportArgs): Promise<ExportResult>
+  startProcessing(args?: StartProcessingArgs): Promise<ProcessingState>
+  pauseProcessing(): Promise<ProcessingState>
+  resumeProcessing(): Promise<ProcessingState>
+  cancelProcessing(): Promise<ProcessingState>
+  getProcessingState(): Promise<ProcessingState>
   onProgress(cb: (e: ProgressEvent) => void): Unsubscribe
 }
 
@@ -166,6 +185,11 @@ export const API_METHODS = [
   'queueRetry',
   'setReview',
   'exportDataset',
+  'startProcessing',
+  'pauseProcessing',
+  'resumeProcessing',
+  'cancelProcessing',
+  'getProcessingState',
 ] as const satisfies readonly (keyof CuratorApi)[]
 
 export type ApiMethod = (typeof API_METHODS)[number]

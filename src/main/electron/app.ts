@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { API_EVENTS, API_METHODS, channelOf } from '../../shared/api'
 import { createCore, type Core } from '../core'
 import { dispatch } from '../router'
+import { utilityWorkerFactory } from './utilityWorker'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const rendererHtml = join(here, '../renderer/index.html')
@@ -95,7 +96,7 @@ app.on('second-instance', () => {
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
   const dbPath = process.env.CT_CURATOR_DB ?? join(app.getPath('userData'), 'ct-curator.sqlite')
-  core = createCore(dbPath, { nativeBinding: electronSqliteBinding() })
+  core = createCore(dbPath, { nativeBinding: electronSqliteBinding(), spawnWorker: utilityWorkerFactory() })
   wireIpc(core)
   createWindow()
   app.on('activate', () => {

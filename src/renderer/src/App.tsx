@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { AppInfo, ProgressEvent, ScanDetail, ScanSummary } from '../../shared/api'
+import type { AppInfo, ProcessingState, ProgressEvent, ScanDetail, ScanSummary } from '../../shared/api'
 import { api, transport } from './api'
 import { ScanTable } from './ScanTable'
 import { DetailPanel } from './DetailPanel'
@@ -14,6 +14,7 @@ export function App(): React.JSX.Element {
   const [error, setError] = useState<string | null>(null)
   const [root, setRoot] = useState('')
   const [busy, setBusy] = useState(false)
+  const [proc, setProc] = useState<ProcessingState | null>(null)
 
   const refresh = useCallback(async () => {
     try {
@@ -27,9 +28,13 @@ export function App(): React.JSX.Element {
     const fail = (e: Error): void => setError(e.message)
     api.getInfo().then(setInfo, fail)
     api.listScans().then(setScans, fail)
+    api.getProcessingState().then(setProc, fail)
     return api.onProgress((p) => {
       setProgress(p)
-      if (p.scanId !== undefined || p.done === p.total) void refresh()
+      if (p.scanId !== undefined || p.done === p.total) {
+        void refresh()
+        api.getProcessingState().then(setProc, fail)
+      }
     })
   }, [refresh])
 
@@ -114,6 +119,7 @@ export function App(): React.JSX.Element {
             {busy ? 'Scanning…' : 'Scan'}
           </button>
         </form>
+        <ProcessControls state={proc} onChange={setProc} onError={setError} />
         <div className="db" title={info?.dbPath}>
           {transport === 'http' ? 'web host' : 'desktop'} · {info?.dbPath.split(/[\\/]/).pop() ?? '…'}
         </div>
@@ -173,6 +179,33 @@ export function App(): React.JSX.Element {
           <span>Ready</span>
         )}
       </footer>
+    </div>
+  )
+}
+
+function ProcessControls(props: {
+  state: ProcessingState | null
+  onChange(s: ProcessingState): void
+  onError(m: string): void
+}): React.JSX.Element {
+  const s = props.state
+  const call = (fn: () => Promise<ProcessingState>) => () => void fn().then(props.onChange, (e: Error) => props.onError(e.message))
+  if (!s?.running) {
+    const pending = s?.counts.pending ?? 0
+    return (
+      <button onClick={call(() => api.startProcessing())} disabled={pending === 0} title="Preprocess every pending scan">
+        Process{pending ? ` ${pending}` : ''}
+      </button>
+    )
+  }
+  return (
+    <div className="proc">
+      {s.paused ? (
+        <button onClick={call(() => api.resumeProcessing())}>Resume</button>
+      ) : (
+        <button onClick={call(() => api.pauseProcessing())}>Pause</button>
+      )}
+      <button onClick={call(() => api.cancelProcessing())}>Cancel</button>
     </div>
   )
 }
