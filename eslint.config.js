@@ -32,6 +32,7 @@ export default tseslint.config(
   // Pipeline kernels depend only on src/shared and each other.
   {
     files: ['src/main/pipeline/**/*.ts'],
+    ignores: ['src/main/pipeline/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'electron', '../store/*', '../jobs/*', '../dicom/*'], message: 'Pipeline kernels are pure.' }] }],
     },

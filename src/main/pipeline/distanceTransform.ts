@@ -1,0 +1,192 @@
+/**
+ * Exact squared Euclidean distance transform of a binary [z, y, x] volume on an anisotropic
+ * grid: for every voxel, the squared distance in mm² to the nearest "site" voxel, or Infinity
+ * when there is none. Morphology with a ball thresholds it (`morphology.ts`), so the cost does
+ * not depend on the radius.
+ *
+ * Separable (Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled Functions", 2012):
+ * squared distance is a sum over axes, so three 1-D passes compose to the exact 3-D answer.
+ * - x: the input is binary, so the 1-D answer is the gap to the nearest site, two sweeps;
+ * - y, z: lower envelope of the parabolas `s²(q − p)² + f(p)`, O(n) per line.
+ * The y and z lines are strided in memory, so each plane (fixed z for x and y, fixed y for z)
+ * goes through a contiguous [x][line] block; x and y run on one plane while it is in cache.
+ * Values are stored as float32 between passes: a few 1e-7 relative, which the ball threshold in
+ * `morphology.ts` allows for. Scratch is one block (4·max(ny, nz)·nx bytes) plus line buffers.
+ *
+ * Speed (375×358×358 = 48 M voxels, Node 20, one core): ~1.6–1.8 s CPU with a reused output,
+ * plus ~0.6 s to first-touch a freshly allocated 192 MB output on the benchmark machine.
+ */
+import type { Vec3 } from '../../shared/api'
+import { CuratorError } from '../../shared/errors'
+
+export interface SquaredDistanceOptions {
+  /**
+   * Which voxels are sites. `'foreground'` (mask ≠ 0): distance to the object, what dilation
+   * thresholds. `'background'` (mask = 0): distance to the outside of the object, for erosion.
+   * @default 'foreground'
+   */
+  target?: 'foreground' | 'background'
+  /**
+   * Count the voxels just outside the volume (index −1 and n on every axis) as sites. Erosion
+   * with scipy's `border_value=0` needs this: a ball reaching past the edge meets background.
+   * @default false
+   */
+  outsideIsTarget?: boolean
+  /** Write the result here instead of allocating (length = voxel count). */
+  out?: Float32Array
+}
+
+/** Throws BAD_ARGUMENT unless shape is three non-negative integers covering `length` voxels
+ * and spacing is three positive finite numbers. */
+export function checkGrid(length: number, shape: Readonly<Vec3>, spacing: Readonly<Vec3>): void {
+  if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 0))
+    throw new CuratorError('BAD_ARGUMENT', `shape must be three non-negative integers, got [${shape.join(', ')}]`)
+  if (shape[0] * shape[1] * shape[2] !== length)
+    throw new CuratorError('BAD_ARGUMENT', `shape [${shape.join(', ')}] does not match ${length} voxels`)
+  if (spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0))
+    throw new CuratorError('BAD_ARGUMENT', `spacing must be three positive numbers (mm), got [${spacing.join(', ')}]`)
+}
+
+/** Squared distance (mm²) from every voxel to the nearest site; Infinity where there is none. */
+export function squaredDistanceTransform(
+  mask: Uint8Array,
+  shape: Readonly<Vec3>,
+  spacing: Readonly<Vec3>,
+  options: SquaredDistanceOptions = {},
+): Float32Array {
+  checkGrid(mask.length, shape, spacing)
+  const [nz, ny, nx] = shape
+  const out = options.out ?? new Float32Array(mask.length)
+  if (out.length !== mask.length)
+    throw new CuratorError('BAD_ARGUMENT', `out holds ${out.length} values, the volume ${mask.length}`)
+  if (mask.length === 0) return out
+  const outside = options.outsideIsTarget ?? false
+
+  // Scratch, allocated once: a row of gaps, one block of [x][line] values (float32 is exact
+  // here: the values come from and go back to the float32 output) and one line's envelope.
+  const n = Math.max(ny, nz)
+  const gap = new Int32Array(nx)
+  const block = new Float32Array(n * nx)
+  const env: Envelope = {
+    site: new Int32Array(n + 2), // + the two outside sites
+    height: new Float64Array(n + 2),
+    key: new Float64Array(n + 2),
+    start: new Float64Array(n + 3),
+  }
+  const fg = (options.target ?? 'foreground') === 'foreground'
+  const nxy = nx * ny
+  const [sz, sy, sx] = spacing
+  for (let z = 0; z < nz; z++) {
+    // x then y, a plane at a time while it is in cache; the x pass writes it already transposed.
+    for (let y = 0; y < ny; y++) rowX(mask, z * nxy + y * nx, nx, sx * sx, fg, outside, gap, block, y, ny)
+    for (let x = 0; x < nx; x++) lowerEnvelope(block, x * ny, ny, sy * sy, outside, env)
+    scatter(block, out, z * nxy, nx, ny, nx)
+  }
+  for (let y = 0; y < ny; y++) {
+    gather(out, y * nx, nxy, nz, nx, block)
+    for (let x = 0; x < nx; x++) lowerEnvelope(block, x * nz, nz, sz * sz, outside, env)
+    scatter(block, out, y * nx, nxy, nz, nx)
+  }
+  return out
+}
+
+/** Stands for "no site on this side" in integer gaps; far beyond any real volume. */
+const NONE = 0x3fffffff
+
+/**
+ * x pass for one row starting at mask[base]: squared distance to the nearest site in the row,
+ * written to block[x·count + i] (the row is line position i of the [x][line] block).
+ */
+function rowX(
+  mask: Uint8Array,
+  base: number,
+  nx: number,
+  s2: number,
+  fg: boolean,
+  outside: boolean,
+  gap: Int32Array,
+  block: Float32Array,
+  i: number,
+  count: number,
+): void {
+  // Forward: gap (in voxels) back to the last site; backward: to the next one, keep the min.
+  let last = outside ? -1 : -NONE
+  for (let x = 0; x < nx; x++) {
+    if ((mask[base + x] !== 0) === fg) last = x
+    gap[x] = x - last
+  }
+  let next = outside ? nx : NONE + nx
+  for (let x = nx - 1; x >= 0; x--) {
+    if ((mask[base + x] !== 0) === fg) next = x
+    const g = Math.min(gap[x]!, next - x)
+    block[x * count + i] = g >= NONE ? Infinity : g * g * s2
+  }
+}
+
+/** block[x·count + i] ← out[base + i·stride + x]: lines made contiguous, for x in [0, nx). */
+function gather(out: Float32Array, base: number, stride: number, count: number, nx: number, block: Float32Array) {
+  for (let i = 0; i < count; i++) {
+    const row = base + i * stride
+    for (let x = 0; x < nx; x++) block[x * count + i] = out[row + x]!
+  }
+}
+
+/** The inverse of {@link gather}. */
+function scatter(block: Float32Array, out: Float32Array, base: number, stride: number, count: number, nx: number) {
+  for (let i = 0; i < count; i++) {
+    const row = base + i * stride
+    for (let x = 0; x < nx; x++) out[row + x] = block[x * count + i]!
+  }
+}
+
+interface Envelope {
+  /** Positions of the parabolas on the lower envelope, and their heights f(p). */
+  site: Int32Array
+  height: Float64Array
+  /** f(p)/s² + p², the part of the crossing formula that belongs to parabola p. */
+  key: Float64Array
+  /** start[k]: where parabola k begins to be the lowest (start[k+1] is where it stops). */
+  start: Float64Array
+}
+
+/**
+ * line[off + q] ← min_p s²(q − p)² + f(p) for q in [0, n), f being the line's values (in place:
+ * the envelope keeps its own copy of the heights).
+ */
+function lowerEnvelope(line: Float32Array, off: number, n: number, s2: number, outside: boolean, env: Envelope) {
+  const { site, height, key, start } = env
+  const inv = 1 / s2
+  let k = -1
+  if (outside) {
+    k = 0
+    site[0] = -1
+    height[0] = 0
+    key[0] = 1
+    start[0] = -Infinity
+  }
+  const last = outside ? n : n - 1 // the outside site at n is handled as one more sample
+  for (let q = 0; q <= last; q++) {
+    const fq = q === n ? 0 : line[off + q]!
+    if (fq === Infinity) continue // no site reaches here yet: not a parabola
+    const kq = fq * inv + q * q
+    // Parabolas p and q cross at (key_q − key_p) / 2(q − p); pop p while that is at or before
+    // where p starts to be lowest (compared without dividing).
+    while (k >= 0 && kq - key[k]! <= start[k]! * 2 * (q - site[k]!)) k--
+    k++
+    start[k] = k === 0 ? -Infinity : (kq - key[k - 1]!) / (2 * (q - site[k - 1]!))
+    site[k] = q
+    height[k] = fq
+    key[k] = kq
+  }
+  if (k < 0) {
+    line.fill(Infinity, off, off + n)
+    return
+  }
+  start[k + 1] = Infinity
+  let j = 0
+  for (let q = 0; q < n; q++) {
+    while (start[j + 1]! < q) j++
+    const dq = q - site[j]!
+    line[off + q] = s2 * dq * dq + height[j]!
+  }
+}
