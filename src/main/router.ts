@@ -15,7 +15,7 @@ import { CuratorError, toErrorInfo } from '../shared/errors'
 import type { EventBus } from './events'
 import type { ProcessingController } from './jobs/controller'
 import type { Db } from './store/db'
-import { getScanDetail, listRoots, listScans, queueRetry, setReview } from './store/scans'
+import { getScanDetail, getScanSummary, listRoots, listScans, queueRetry, setReview, setSeriesOverride } from './store/scans'
 
 export interface RouterDeps {
   db: Db
@@ -44,6 +44,7 @@ export const schemas = {
     .optional(),
   getScan: z.object({ id }).strict(),
   queueRetry: z.object({ id, closingMm: z.number().min(0).max(50) }).strict(),
+  chooseSeries: z.object({ id, seriesUid: z.string().min(1).max(128) }).strict(),
   setReview: z
     .object({ id, review: z.enum(['unreviewed', 'accepted', 'rejected']), note: z.string().max(10_000).optional() })
     .strict(),
@@ -94,6 +95,13 @@ export function createRouter(deps: RouterDeps): CuratorApi {
     async queueRetry(arg) {
       const a = validate('queueRetry', arg)
       return queueRetry(db, a.id, a.closingMm)
+    },
+    async chooseSeries(arg) {
+      const a = validate('chooseSeries', arg)
+      const { rootPath } = setSeriesOverride(db, a.id, a.seriesUid)
+      if (!deps.scanRoot) throw new CuratorError('NOT_IMPLEMENTED', 'Scanning is not available in this build.')
+      await deps.scanRoot(rootPath, { db, events })
+      return getScanSummary(db, a.id)
     },
     async setReview(arg) {
       const a = validate('setReview', arg)

@@ -74,6 +74,24 @@ export interface ScanDetail extends ScanSummary {
   reviewedAt: string | null
   files: string[]
   runs: RunInfo[]
+  /** Every series of this patient, the chosen one included, with why it was or was not chosen. */
+  candidates: SeriesCandidate[]
+}
+
+export interface SeriesCandidate {
+  seriesUid: string
+  folder: string
+  modality: string
+  images: number
+  chosen: boolean
+  choiceReason: string
+  description: string
+}
+
+export interface ChooseSeriesArgs {
+  /** The scan (patient) whose series choice to override. */
+  id: number
+  seriesUid: string
 }
 
 export interface AppInfo {
@@ -166,6 +184,8 @@ export interface CuratorApi {
   listScans(args?: ListScansArgs): Promise<ScanSummary[]>
   getScan(args: { id: number }): Promise<ScanDetail>
   queueRetry(args: RetryArgs): Promise<ScanSummary>
+  /** Overrides the automatic series choice for a patient; rescans its root. */
+  chooseSeries(args: ChooseSeriesArgs): Promise<ScanSummary>
   setReview(args: ReviewArgs): Promise<ScanSummary>
   exportDataset(args: ExportArgs): Promise<ExportResult>
   startProcessing(args?: StartProcessingArgs): Promise<ProcessingState>
@@ -183,6 +203,7 @@ export const API_METHODS = [
   'listScans',
   'getScan',
   'queueRetry',
+  'chooseSeries',
   'setReview',
   'exportDataset',
   'startProcessing',

@@ -50,13 +50,15 @@ export function buildProgram(): Command {
 
   program
     .command('preprocess')
-    .description('preprocess one series folder and write hu.npy and result.json')
+    .description('preprocess one series folder: hu.npy, resampled.npy, mask_fill.npy, mask_nofill.npy and result.json')
     .argument('<seriesDir>', 'folder with the images of one series')
     .requiredOption('--out <dir>', 'output folder')
     .addOption(new Option('--mode <mode>', 'seed = the tutorial exactly; robust = fixed').choices(['seed', 'robust']).default('robust'))
-    .addOption(new Option('--stage <stage>', 'last stage to run').choices(['hu']).default('hu'))
+    .addOption(new Option('--stage <stage>', 'last stage to run (default: all)').choices(['hu', 'resampled', 'mask']).default('mask'))
+    .option('--closing-mm <r>', 'morphological closing radius before labelling (the retry fix), mm', num(0, 50), 0)
+    .addOption(new Option('--resample <kind>', 'interpolation to 1 mm').choices(['cubic', 'linear']).default('cubic'))
     .option('--json', 'print result.json to stdout too')
-    .action(async (dir: string, o: { out: string; mode: 'seed' | 'robust'; stage: 'hu'; json?: boolean }) => {
+    .action(async (dir: string, o: { out: string; mode: 'seed' | 'robust'; stage: 'hu' | 'resampled' | 'mask'; closingMm: number; resample: 'cubic' | 'linear'; json?: boolean }) => {
       const { runPreprocess } = await import('./commands/preprocess')
       await runPreprocess(dir, o)
     })
@@ -107,6 +109,17 @@ export function buildProgram(): Command {
     .action(async (scan: string, o: { db: string; accept?: boolean; reject?: boolean; note?: string }) => {
       const { runReview } = await import('./commands/review')
       await runReview(scan, o)
+    })
+
+  program
+    .command('choose')
+    .description("override the automatic series choice for a patient (rescans its root)")
+    .argument('<scan>', 'patient folder (relative to its root) or PatientID')
+    .requiredOption('--db <file>', 'SQLite database')
+    .requiredOption('--series <uid>', 'SeriesInstanceUID to process for this patient')
+    .action(async (scan: string, o: { db: string; series: string }) => {
+      const { runChoose } = await import('./commands/review')
+      await runChoose(scan, o)
     })
 
   program

@@ -9,6 +9,13 @@ import { computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
 import { writeNpyAtomic } from '../io/atomic'
+import { huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
+import { closeBall } from '../pipeline/morphology'
+import { resampleGrid } from '../pipeline/resampleGrid'
+import { zoomCubic } from '../pipeline/resampleBSpline'
+import { zoomLinear } from '../pipeline/resampleLinear'
+import { SEED_AIR_THRESHOLD_HU, segmentLungsSeedBoth } from '../pipeline/segmentLungs'
+import { segmentLungsRobust } from '../pipeline/segmentLungsRobust'
 
 export type Stage = 'hu' | 'resampled' | 'mask'
 
@@ -47,6 +54,18 @@ export interface PipelineResult {
   slicePositions: number[]
   huMin: number
   huMax: number
+  /** Present from the `resampled` stage on. */
+  resampledShape?: Vec3
+  /** Seed: the tutorial's `spacing / real_factor`; robust: the grid's true spacing. */
+  resampledSpacing?: Vec3
+  /** Present from the `mask` stage on: fill-mask voxels / all voxels. */
+  maskFraction?: number
+  maskFractionNoFill?: number
+  maskVolumeMl?: number
+  leftLungMl?: number
+  rightLungMl?: number
+  /** The tutorial's 80-bin HU histogram of the resampled volume. */
+  histogram?: { edges: number[]; counts: number[] }
   outputs: OutputFile[]
   timingsMs: Record<string, number>
 }
@@ -84,7 +103,7 @@ export async function runPipeline(
   const outputs: OutputFile[] = []
   outputs.push({ name: 'hu.npy', fileBytes: await writeNpyAtomic(join(outDir, 'hu.npy'), vol.hu, vol.shape) })
   t.lap('writeHu')
-  return {
+  const result: PipelineResult = {
     mode: p.mode,
     stage: p.stage,
     closingMm: p.closingMm,
@@ -98,4 +117,54 @@ export async function runPipeline(
     outputs,
     timingsMs: t.timings,
   }
+  if (p.stage === 'hu') return result
+
+  const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
+  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(vol.hu, vol.shape, grid.outShape)
+  t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
+  result.resampledShape = grid.outShape
+  result.resampledSpacing = grid.reportedSpacing
+  outputs.push({ name: 'resampled.npy', fileBytes: await writeNpyAtomic(join(outDir, 'resampled.npy'), image, grid.outShape) })
+  t.lap('writeResampled')
+  if (p.stage === 'resampled') return result
+
+  // Masks are measured on the grid the voxels really sit on (robust) or the tutorial's (seed).
+  const spacing = grid.reportedSpacing
+  const hist = huHistogram(image)
+  if (p.closingMm > 0) {
+    closeAirGaps(image, grid.outShape, spacing, p.closingMm)
+    t.lap('closing')
+  }
+  let fill: Uint8Array
+  let noFill: Uint8Array
+  if (p.mode === 'seed') ({ fill, noFill } = segmentLungsSeedBoth(image, grid.outShape))
+  else ({ fill, noFill } = segmentLungsRobust(image, grid.outShape, spacing))
+  t.lap('segment')
+  const stats: MaskStats = maskStats(image, fill, grid.outShape, spacing)
+  let nNoFill = 0
+  for (let i = 0; i < noFill.length; i++) nNoFill += noFill[i]!
+  t.lap('flags')
+  outputs.push({ name: 'mask_fill.npy', fileBytes: await writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape) })
+  outputs.push({ name: 'mask_nofill.npy', fileBytes: await writeNpyAtomic(join(outDir, 'mask_nofill.npy'), noFill, grid.outShape) })
+  t.lap('writeMasks')
+  result.flags = [...geom.flags, ...stats.flags]
+  result.maskFraction = stats.fraction
+  result.maskFractionNoFill = nNoFill / noFill.length
+  result.maskVolumeMl = stats.volumeMl
+  result.leftLungMl = stats.leftMl
+  result.rightLungMl = stats.rightMl
+  result.histogram = { edges: [...hist.edges], counts: [...hist.counts] }
+  return result
+}
+
+/**
+ * The retry fix: morphological closing of the dense (tissue) mask with a ball, so thin air
+ * channels — metal streaks, a tube's lumen — no longer join outside air to a lung. Air voxels
+ * the closing fills become just-dense, in place; the resampled volume on disk is untouched.
+ */
+function closeAirGaps(image: Int16Array, shape: Vec3, spacing: Vec3, radiusMm: number): void {
+  const dense = new Uint8Array(image.length)
+  for (let i = 0; i < image.length; i++) dense[i] = image[i]! > SEED_AIR_THRESHOLD_HU ? 1 : 0
+  const closed = closeBall(dense, shape, spacing, radiusMm, { pad: true })
+  for (let i = 0; i < image.length; i++) if (closed[i] && !dense[i]) image[i] = SEED_AIR_THRESHOLD_HU + 1
 }

@@ -4,6 +4,7 @@ import type {
   ReviewStatus,
   RunInfo,
   ScanDetail,
+  SeriesCandidate,
   ScanStatus,
   ScanSummary,
   Vec3,
@@ -13,6 +14,8 @@ import type { Db } from './db'
 
 interface ScanRow {
   id: number
+  root_id: number
+  patient_key: string
   root_path: string
   folder: string
   patient_id: string
@@ -157,7 +160,35 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
     reviewedAt: row.reviewed_at,
     files: parse<string[]>(row.files_json, []),
     runs,
+    candidates: (
+      db.prepare('SELECT info_json FROM series WHERE root_id = ? AND patient_key = ? ORDER BY folder').all(row.root_id, row.patient_key) as Array<{
+        info_json: string
+      }>
+    ).map((r) => {
+      const s = JSON.parse(r.info_json) as { seriesUid: string; folder: string; modality: string; files: string[]; chosen: boolean; choiceReason: string; seriesDescription: string }
+      return {
+        seriesUid: s.seriesUid,
+        folder: s.folder,
+        modality: s.modality,
+        images: s.files.length,
+        chosen: s.chosen,
+        choiceReason: s.choiceReason,
+        description: s.seriesDescription,
+      } satisfies SeriesCandidate
+    }),
   }
+}
+
+/** Records a person's series choice for the scan's patient; the caller rescans the root. */
+export function setSeriesOverride(db: Db, id: number, seriesUid: string): { rootPath: string } {
+  const row = getRow(db, id)
+  const known = db.prepare('SELECT 1 FROM series WHERE root_id = ? AND patient_key = ? AND series_uid = ?').get(row.root_id, row.patient_key, seriesUid)
+  if (!known) throw new CuratorError('NOT_FOUND', `Series ${seriesUid} is not one of this patient's series.`)
+  db.prepare(
+    `INSERT INTO series_overrides (root_id, patient_key, series_uid) VALUES (?, ?, ?)
+     ON CONFLICT(root_id, patient_key) DO UPDATE SET series_uid = excluded.series_uid`,
+  ).run(row.root_id, row.patient_key, seriesUid)
+  return { rootPath: row.root_path }
 }
 
 /** Records a review decision and keeps the history; one transaction. */

@@ -40,6 +40,26 @@ export function DetailPanel(props: {
           ))}
         </ul>
       )}
+      {d.candidates.length > 1 && (
+        <details className="candidates">
+          <summary>{d.candidates.length} series for this patient</summary>
+          <ul>
+            {d.candidates.map((c) => (
+              <li key={c.seriesUid} className={c.chosen ? 'chosen' : undefined}>
+                <span title={c.seriesUid}>
+                  {c.modality} · {c.images} img · {c.description || c.folder}
+                </span>
+                <small>{c.choiceReason}</small>
+                {!c.chosen && (
+                  <button onClick={() => void props.onAct(() => api.chooseSeries({ id: d.id, seriesUid: c.seriesUid }))}>
+                    Use this series
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       <div className="actions">
         <button onClick={() => void props.onAct(() => api.setReview({ id: d.id, review: 'accepted' }))}>
           Accept <kbd>a</kbd>

@@ -27,3 +27,14 @@ export async function runRetry(key: string, o: { db: string; closingMm: number }
     core.close()
   }
 }
+
+export async function runChoose(key: string, o: { db: string; series: string }): Promise<void> {
+  const core = createCore(o.db)
+  try {
+    const id = findScanId(core.db, key)
+    const s = await core.api.chooseSeries({ id, seriesUid: o.series })
+    process.stdout.write(`${s.folder}: now processes series ${s.seriesUid} (${s.sliceCount} images), status ${s.status}\n`)
+  } finally {
+    core.close()
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import { MASK_FLAG_THRESHOLDS, huHistogram, maskStats } from './maskStats'
+
+/**
+ * [z 2, y 10, x 12], voxels 2 × 1 × 1 mm (0.002 mL): air around a body (y 1–8, x 1–10, +40 HU)
+ * whose mean column is 5.5; one voxel of metal (3000 HU) inside it.
+ */
+function scene() {
+  const [Z, Y, X] = [2, 10, 12]
+  const image = new Int16Array(Z * Y * X).fill(-1000)
+  for (let z = 0; z < Z; z++) for (let y = 1; y <= 8; y++) for (let x = 1; x <= 10; x++) image[(z * Y + y) * X + x] = 40
+  image[(0 * Y + 2) * X + 5] = 3000
+  const mask = new Uint8Array(image.length)
+  const paint = (y0: number, y1: number, x0: number, x1: number) => {
+    for (let z = 0; z < Z; z++)
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) mask[(z * Y + y) * X + x] = 1
+  }
+  return {
+    image,
+    mask,
+    paint,
+    shape: [Z, Y, X] as [number, number, number],
+    spacing: [2, 1, 1] as [number, number, number],
+  }
+}
+
+describe('maskStats', () => {
+  it('measures size, sides by component, metal, and raises only the flags that apply', () => {
+    const s = scene()
+    s.paint(3, 6, 2, 4) // patient-right lung (low x): 4 × 3 × 2 = 24 voxels
+    s.paint(3, 6, 7, 8) // patient-left lung: 16 voxels
+    const st = maskStats(s.image, s.mask, s.shape, s.spacing, { ...MASK_FLAG_THRESHOLDS, metalMl: 0.001 })
+    expect(st.maskVoxels).toBe(40)
+    expect(st.fraction).toBeCloseTo(40 / 240, 12)
+    expect(st.volumeMl).toBeCloseTo(0.08, 12)
+    expect(st.midlineX).toBe(5.5)
+    expect(st.sideMethod).toBe('components')
+    expect([st.rightMl, st.leftMl]).toEqual([0.048, 0.032])
+    expect(st.balance).toBeCloseTo(16 / 24, 12)
+    expect(st.metalMl).toBe(0.002)
+    expect(st.borderFaceFraction).toBe(0)
+    // Metal above the (lowered) threshold; nothing else: the fraction is large, the sides even.
+    expect(st.flags.map((f) => [f.code, f.value, f.threshold])).toEqual([['metal', 0.002, 0.001]])
+    expect(st.flags[0]!.message).toMatch(/above 2500 HU inside the body/)
+  })
+
+  it('splits a single component at the midline, and flags one lung and a tiny mask', () => {
+    const s = scene()
+    s.paint(4, 4, 2, 3) // 2 × 2 voxels, all on the patient-right side of the midline
+    const st = maskStats(s.image, s.mask, s.shape, s.spacing)
+    expect(st.sideMethod).toBe('midline')
+    expect([st.rightMl, st.leftMl, st.balance]).toEqual([0.008, 0, 0])
+    expect(st.flags.map((f) => f.code)).toEqual(['tiny_mask', 'one_lung'])
+  })
+
+  it("measures how much of the volume's sides the mask covers", () => {
+    const s = scene()
+    s.paint(3, 6, 2, 4)
+    s.paint(3, 6, 7, 9)
+    s.paint(9, 9, 0, 11) // the bottom row of both slices: air under a table, say
+    const st = maskStats(s.image, s.mask, s.shape, s.spacing)
+    // Side faces per slice: 2 × 12 + 2 × 8 = 40 voxels; the bottom row covers 12 in each slice.
+    expect(st.borderFaceFraction).toBe(24 / 80)
+    expect(st.flags.map((f) => f.code)).toEqual(['border_touching'])
+  })
+
+  it('says nothing about sides for an empty mask, only that it is tiny', () => {
+    const s = scene()
+    expect(maskStats(s.image, s.mask, s.shape, s.spacing).flags.map((f) => f.code)).toEqual(['tiny_mask'])
+  })
+})
+
+describe('huHistogram (numpy.histogram, bins between min and max)', () => {
+  it('closes the last bin on the right', () => {
+    // np.histogram([0, 1, 2, 3, 4, 10], bins=5) → [2, 2, 1, 0, 1], edges 0, 2, …, 10.
+    const h = huHistogram(Int16Array.from([0, 1, 2, 3, 4, 10]), 5)
+    expect([...h.edges]).toEqual([0, 2, 4, 6, 8, 10])
+    expect([...h.counts]).toEqual([2, 2, 1, 0, 1])
+  })
+
+  it('corrects the float bin index against the edges, as numpy does', () => {
+    // Range 309 in 3 bins: edges -1100, -997, -894, -791. (-997 + 1100) · 3/309 is
+    // 0.9999999999999999 in floating point, so a plain truncation puts -997 in bin 0; numpy's
+    // comparison with the edge moves it to bin 1 (and -894 to bin 2): [1, 1, 2], not [2, 1, 1].
+    const h = huHistogram(Int16Array.from([-1100, -997, -894, -791]), 3)
+    expect([...h.edges]).toEqual([-1100, -997, -894, -791])
+    expect([...h.counts]).toEqual([1, 1, 2])
+  })
+
+  it("widens a constant image to ±0.5 and defaults to the tutorial's 80 bins", () => {
+    // np.histogram([5, 5], bins=80): edges 4.5 … 5.5, both values in bin 40 (edge 5.0).
+    const h = huHistogram(Int16Array.from([5, 5]))
+    expect(h.edges.length).toBe(81)
+    expect([h.edges[0], h.edges[40], h.edges[80]]).toEqual([4.5, 5, 5.5])
+    expect(h.counts[40]).toBe(2)
+    expect(h.counts.reduce((a, b) => a + b, 0)).toBe(2)
+  })
+})
