@@ -99,9 +99,12 @@ export async function runPipeline(
   const ordered = geom.order.map((i) => headers[i]!)
   t.lap('geometry')
   const vol = await loadHuVolume(root, ordered, p.mode)
+  // Held in a `let` so the source volume can be dropped once resampled (peak memory).
+  let hu: Int16Array | null = vol.hu
+  vol.hu = new Int16Array(0)
   t.lap('hu')
   const outputs: OutputFile[] = []
-  outputs.push({ name: 'hu.npy', fileBytes: await writeNpyAtomic(join(outDir, 'hu.npy'), vol.hu, vol.shape) })
+  outputs.push({ name: 'hu.npy', fileBytes: await writeNpyAtomic(join(outDir, 'hu.npy'), hu, vol.shape) })
   t.lap('writeHu')
   const result: PipelineResult = {
     mode: p.mode,
@@ -120,7 +123,8 @@ export async function runPipeline(
   if (p.stage === 'hu') return result
 
   const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
-  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(vol.hu, vol.shape, grid.outShape)
+  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(hu, vol.shape, grid.outShape)
+  hu = null
   t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
   result.resampledShape = grid.outShape
   result.resampledSpacing = grid.reportedSpacing
