@@ -2,6 +2,7 @@ import { utilityProcess } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MainToWorker, WorkerPort, WorkerToMain } from '../../shared/worker'
+import { forwardWorkerOutput } from '../jobs/nodeWorker'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -10,11 +11,7 @@ export function utilityWorkerFactory(): () => WorkerPort {
   const entry = join(here, 'worker.js')
   return () => {
     const child = utilityProcess.fork(entry, [], { serviceName: 'ct-curator-worker', stdio: 'pipe' })
-    const prefix = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`[worker ${child.pid}] ${line}\n`)
-    }
-    child.stdout?.on('data', prefix)
-    child.stderr?.on('data', prefix)
+    forwardWorkerOutput(child.pid, child.stdout, child.stderr)
     return {
       get pid() {
         return child.pid

@@ -11,6 +11,14 @@ import type { MainToWorker, WorkerPort, WorkerToMain } from '../../shared/worker
 
 const here = dirname(fileURLToPath(import.meta.url))
 
+/** Worker output goes to our stderr, prefixed with its pid, so a CLI's JSON on stdout stays clean. */
+export function forwardWorkerOutput(pid: number | undefined, ...streams: Array<NodeJS.ReadableStream | null | undefined>): void {
+  const prefix = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`[worker ${pid}] ${line}\n`)
+  }
+  for (const s of streams) s?.on('data', prefix)
+}
+
 export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => WorkerPort {
   // From source (tsx) the worker is worker.ts; in a bundle it sits beside us as worker.js.
   const js = join(here, 'worker.js')
@@ -21,12 +29,7 @@ export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => 
   if (opts.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${opts.maxOldSpaceMb}`)
   return () => {
     const child = fork(entry, [], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' })
-    // Worker output goes to our stderr, prefixed, so a CLI's JSON on stdout stays clean.
-    const prefix = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`[worker ${child.pid}] ${line}\n`)
-    }
-    child.stdout?.on('data', prefix)
-    child.stderr?.on('data', prefix)
+    forwardWorkerOutput(child.pid, child.stdout, child.stderr)
     return {
       get pid() {
         return child.pid
