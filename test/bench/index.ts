@@ -1,0 +1,54 @@
+/**
+ * `npm run bench [-- <section>…] [--cpu-prof]`: throughput figures of ours beside a reference
+ * run (pydicom / numpy) on the same input in the same run. Nothing asserts on timings.
+ *
+ * Sections: indexing (header indexing of a 20,000-file tree), loadHu (load + HU of a
+ * 512×512×300 series). Without names, all run. Inputs are generated once and cached under
+ * <tmpdir>/ct-curator-bench/. --cpu-prof writes V8 CPU profiles of the Node child processes
+ * (summarise one with `npx tsx test/bench/profileSummary.ts <file>`).
+ */
+import { cpus, loadavg, release, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { type BenchContext, CACHE_ROOT, pythonVersions } from './common'
+import { runIndexing } from './indexing'
+import { runLoadHu } from './loadHu'
+
+const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  indexing: runIndexing,
+  loadhu: runLoadHu,
+}
+const ALIASES: Record<string, string> = { index: 'indexing', scan: 'indexing', load: 'loadhu', hu: 'loadhu', 'load-hu': 'loadhu' }
+
+function usage(): string {
+  return 'usage: npm run bench [-- [indexing] [loadHu] [--cpu-prof]]'
+}
+
+const args = process.argv.slice(2)
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(usage())
+  process.exit(0)
+}
+const names = args.filter((a) => !a.startsWith('--')).map((a) => ALIASES[a.toLowerCase()] ?? a.toLowerCase())
+const unknown = names.filter((n) => !(n in SECTIONS))
+if (unknown.length > 0) {
+  console.error(`unknown section(s): ${unknown.join(', ')}\n${usage()}`)
+  process.exit(2)
+}
+const selected = names.length > 0 ? Object.keys(SECTIONS).filter((s) => names.includes(s)) : Object.keys(SECTIONS)
+const ctx: BenchContext = { cpuProfDir: args.includes('--cpu-prof') ? join(CACHE_ROOT, 'profiles') : null }
+
+const cpuList = cpus()
+console.log('# CT Curator benchmarks')
+console.log(`machine: ${cpuList[0]?.model ?? 'unknown CPU'} × ${cpuList.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}`)
+console.log(`node ${process.version} (V8 ${process.versions.v8}); reference: ${await pythonVersions()}`)
+console.log(`inputs cached under ${CACHE_ROOT}`)
+console.log(
+  'note: timings are noisy on this small shared 2-core machine; fast cases are best of 3, every run is shown. Goals are printed beside the numbers, never asserted.',
+)
+if (ctx.cpuProfDir) console.log(`CPU profiles of the child processes: ${ctx.cpuProfDir}`)
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ')
+console.log(`load average (1 / 5 / 15 min) before: ${load()}  (above ~0.5 other work competes for the 2 cores)`)
+
+const started = performance.now()
+for (const name of selected) await SECTIONS[name]!(ctx)
+console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s; load average after: ${load()}`)
