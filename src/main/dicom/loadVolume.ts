@@ -1,12 +1,15 @@
 /**
  * Reads a series' pixels into one int16 HU volume `[z][y][x]`, slice by slice, straight into
- * its place: one allocation of the volume, one file buffer at a time.
+ * its place. Uncompressed little-endian 16-bit slices (most CT) are read by the kernel directly
+ * into the volume and converted in place: no per-file buffer, no decoder copies. Everything
+ * else goes through the codec registry.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PipelineMode, Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
-import { robustSliceHu, seedSliceHu } from '../pipeline/hu'
+import { robustSliceHu, seedSliceHu, type StoredSlice } from '../pipeline/hu'
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './codecs'
 import { decodeFrame, parseDicom } from './pixelData'
 import type { HeaderRecord } from './types'
 
@@ -19,6 +22,57 @@ export interface HuVolume {
   storedBytes: number
 }
 
+const PIXEL_DATA = 'x7fe00010'
+const HEADER_READ = 64 * 1024
+
+function readFully(fd: number, into: Uint8Array, position: number): number {
+  let off = 0
+  while (off < into.length) {
+    const n = readSync(fd, into, off, into.length - off, position + off)
+    if (n === 0) break
+    off += n
+  }
+  return off
+}
+
+function readWhole(fd: number): Uint8Array {
+  const chunks: Uint8Array[] = []
+  let pos = 0
+  for (;;) {
+    const b = new Uint8Array(1 << 20)
+    const n = readFully(fd, b, pos)
+    chunks.push(n === b.length ? b : b.subarray(0, n))
+    pos += n
+    if (n < b.length) break
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+}
+
+/**
+ * Reads one slice's stored values into `dst` (its place in the volume) when the file is plain
+ * little-endian 16-bit; returns a view typed by signedness, or null when the file needs a codec.
+ */
+function readNativeInto(fd: number, head: Uint8Array, headLen: number, h: HeaderRecord, dst: Int16Array): StoredSlice | null {
+  const ts = h.transferSyntaxUid
+  if (ts !== EXPLICIT_VR_LITTLE_ENDIAN && ts !== IMPLICIT_VR_LITTLE_ENDIAN) return null
+  if (h.bitsAllocated !== 16 || h.samplesPerPixel !== 1 || h.frames !== 1) return null
+  // Signed values stored in fewer than 16 bits need sign extension: the codec path does that.
+  if (h.pixelRepresentation === 1 && h.bitsStored < 16) return null
+  let px
+  try {
+    px = parseDicom(head.subarray(0, headLen), { untilTag: PIXEL_DATA }).dataSet.elements[PIXEL_DATA]
+  } catch {
+    return null // header longer than the first read, or odd: the general path handles it
+  }
+  if (!px || px.length === 0xffffffff || px.length < dst.byteLength) return null
+  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength)
+  const got = readFully(fd, bytes, px.dataOffset)
+  if (got < bytes.length) {
+    throw new CuratorError('DICOM_TRUNCATED', `${h.path}: pixel data ends after ${got} of ${bytes.length} bytes.`, h.path)
+  }
+  return h.pixelRepresentation === 1 ? dst : new Uint16Array(dst.buffer, dst.byteOffset, dst.length)
+}
+
 /**
  * @param root folder the headers' paths are relative to
  * @param ordered headers in the slice order the mode uses
@@ -28,7 +82,10 @@ export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: 
   const { rows, columns } = ordered[0]!
   const plane = rows * columns
   const hu = new Int16Array(plane * ordered.length)
+  const head = new Uint8Array(HEADER_READ)
   let storedBytes = 0
+  let huMin = 32767
+  let huMax = -32768
   for (let z = 0; z < ordered.length; z++) {
     const h = ordered[z]!
     if (h.rows !== rows || h.columns !== columns) {
@@ -38,41 +95,49 @@ export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: 
         h.path,
       )
     }
-    let bytes: Uint8Array
+    const out = hu.subarray(z * plane, (z + 1) * plane)
+    let stored: StoredSlice
+    let fd: number
     try {
-      bytes = readFileSync(join(root, h.path))
+      fd = openSync(join(root, h.path), 'r')
     } catch (err) {
       throw new CuratorError('DICOM_UNREADABLE', `Cannot read ${h.path}: ${(err as Error).message}`, h.path)
     }
-    let pixels
     try {
-      const { dataSet, transferSyntaxUid } = parseDicom(bytes)
-      pixels = (await decodeFrame(bytes, dataSet, transferSyntaxUid, 0)).pixels
+      const headLen = readFully(fd, head, 0)
+      const native = readNativeInto(fd, head, headLen, h, out)
+      if (native) stored = native
+      else {
+        const bytes = headLen < head.length ? head.slice(0, headLen) : readWhole(fd)
+        const { dataSet, transferSyntaxUid } = parseDicom(bytes)
+        const pixels = (await decodeFrame(bytes, dataSet, transferSyntaxUid, 0)).pixels
+        if (pixels.length < plane) {
+          throw new CuratorError('DICOM_TRUNCATED', `${h.path}: decoded ${pixels.length} pixels, expected ${plane}.`, h.path)
+        }
+        stored = pixels.length === plane ? pixels : pixels.subarray(0, plane)
+      }
     } catch (err) {
-      if (err instanceof CuratorError) throw new CuratorError(err.code, `${h.path}: ${err.message}`, h.path)
+      if (err instanceof CuratorError) throw err.path ? err : new CuratorError(err.code, `${h.path}: ${err.message}`, h.path)
       throw new CuratorError('DICOM_BAD_HEADER', `${h.path}: ${(err as Error).message}`, h.path)
+    } finally {
+      closeSync(fd)
     }
-    if (pixels.length < plane) {
-      throw new CuratorError('DICOM_TRUNCATED', `${h.path}: decoded ${pixels.length} pixels, expected ${plane}.`, h.path)
-    }
-    storedBytes += pixels.byteLength
-    const out = hu.subarray(z * plane, (z + 1) * plane)
-    const src = pixels.length === plane ? pixels : pixels.subarray(0, plane)
-    if (mode === 'seed') seedSliceHu(src, out, h.rescaleSlope, h.rescaleIntercept)
+    storedBytes += plane * (stored.BYTES_PER_ELEMENT)
+    // In place when `stored` views `out`: each element is read before it is written.
+    if (mode === 'seed') seedSliceHu(stored, out, h.rescaleSlope, h.rescaleIntercept)
     else
-      robustSliceHu(src, out, {
+      robustSliceHu(stored, out, {
         slope: h.rescaleSlope,
         intercept: h.rescaleIntercept,
         paddingValue: h.pixelPaddingValue,
         paddingLimit: h.pixelPaddingRangeLimit,
       })
-  }
-  let huMin = 32767
-  let huMax = -32768
-  for (let i = 0; i < hu.length; i++) {
-    const v = hu[i]!
-    if (v < huMin) huMin = v
-    if (v > huMax) huMax = v
+    // Range while the slice is still in cache, not in a second pass over the volume.
+    for (let i = 0; i < plane; i++) {
+      const v = out[i]!
+      if (v < huMin) huMin = v
+      if (v > huMax) huMax = v
+    }
   }
   return { hu, shape: [ordered.length, rows, columns], huMin, huMax, storedBytes }
 }

@@ -16,6 +16,11 @@ import { walk } from './walk'
 
 export interface ScanOptions {
   db?: Db
+  /**
+   * Fill `headers` for every image even when nothing changed (callers that go on to load
+   * pixels). Without it an unchanged root is answered from the database alone. @default false
+   */
+  needHeaders?: boolean
   mode?: PipelineMode
   onProgress?: (e: ProgressEvent) => void
 }
@@ -49,6 +54,30 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
   const { files, problems } = walk(root)
   const db = opts.db
   const rootId = db ? ensureRoot(db, root) : 0
+  // Sizes and mtimes first (cheap); stored headers only when something must be regrouped.
+  const known = new Map<string, { size: number; mtime_ms: number }>()
+  if (db) {
+    for (const row of db.prepare('SELECT path, size, mtime_ms FROM files WHERE root_id = ?').iterate(rootId) as Iterable<{
+      path: string
+      size: number
+      mtime_ms: number
+    }>) {
+      known.set(row.path, row)
+    }
+    const unchanged =
+      known.size === files.length &&
+      files.every((f) => {
+        const k = known.get(f.rel)
+        return k !== undefined && k.size === f.size && k.mtime_ms === f.mtimeMs
+      })
+    if (unchanged && !opts.needHeaders) {
+      const stored = fromDatabase(db, rootId, root, problems, files.length, started)
+      if (stored) {
+        opts.onProgress?.({ phase: 'scan', done: files.length, total: files.length, etaSeconds: 0, current: null })
+        return stored
+      }
+    }
+  }
   const cache = new Map<string, CachedFile>()
   if (db) {
     for (const row of db.prepare('SELECT * FROM files WHERE root_id = ?').iterate(rootId) as Iterable<CachedFile>) {
@@ -104,7 +133,7 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
 
   if (db) {
     const present = new Set(files.map((f) => f.rel))
-    persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers)
+    persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers, grouped.skipped)
   }
   opts.onProgress?.({ phase: 'scan', done: files.length, total: files.length, etaSeconds: 0, current: null })
   return {
@@ -113,6 +142,32 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
     skipped,
     stats: { files: files.length, indexed: files.length - reused, reused, durationMs: Date.now() - started },
     headers: new Map(headers.map((h) => [h.path, h])),
+  }
+}
+
+/**
+ * An unchanged root answered from the database: the stored series and skips, exactly what a
+ * full regroup would produce (same files, same overrides). Null when nothing is stored yet.
+ */
+function fromDatabase(db: Db, rootId: number, root: string, problems: SkippedFile[], nFiles: number, started: number): IndexedScan | null {
+  const groupSkipped = db.prepare('SELECT group_skipped_json FROM roots WHERE id = ?').pluck().get(rootId) as string | null
+  if (groupSkipped === null) return null
+  const series = (db.prepare('SELECT info_json FROM series WHERE root_id = ?').pluck().all(rootId) as string[])
+    .map((j) => JSON.parse(j) as SeriesInfo)
+    .sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.seriesUid < b.seriesUid ? -1 : 1))
+  const skipped: SkippedFile[] = [
+    ...problems,
+    ...(db
+      .prepare('SELECT path, skip_code AS code, skip_message AS message FROM files WHERE root_id = ? AND skip_code IS NOT NULL')
+      .all(rootId) as SkippedFile[]),
+    ...(JSON.parse(groupSkipped) as SkippedFile[]),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return {
+    root,
+    series,
+    skipped,
+    stats: { files: nFiles, indexed: 0, reused: nFiles, durationMs: Date.now() - started },
+    headers: new Map(),
   }
 }
 
@@ -138,6 +193,7 @@ function persist(
   removed: string[],
   series: SeriesInfo[],
   headers: HeaderRecord[],
+  groupSkipped: SkippedFile[],
 ): void {
   const upFile = db.prepare(
     `INSERT INTO files (root_id, path, size, mtime_ms, header_json, skip_code, skip_message) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -200,6 +256,10 @@ function persist(
         flags: JSON.stringify(s.flags),
       })
     }
-    db.prepare("UPDATE roots SET scanned_at = ? WHERE id = ?").run(new Date().toISOString(), rootId)
+    db.prepare('UPDATE roots SET scanned_at = ?, group_skipped_json = ? WHERE id = ?').run(
+      new Date().toISOString(),
+      JSON.stringify(groupSkipped),
+      rootId,
+    )
   })()
 }

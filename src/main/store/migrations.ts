@@ -98,4 +98,8 @@ export const MIGRATIONS: readonly string[] = [
     at       TEXT NOT NULL
   );
   `,
+  /* v2: what grouping skipped (duplicate SOP instances), so an unchanged rescan can answer from
+     the database without re-reading or regrouping anything; NULL forces a full regroup. */ `
+  ALTER TABLE roots ADD COLUMN group_skipped_json TEXT;
+  `,
 ]

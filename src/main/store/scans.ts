@@ -188,6 +188,8 @@ export function setSeriesOverride(db: Db, id: number, seriesUid: string): { root
     `INSERT INTO series_overrides (root_id, patient_key, series_uid) VALUES (?, ?, ?)
      ON CONFLICT(root_id, patient_key) DO UPDATE SET series_uid = excluded.series_uid`,
   ).run(row.root_id, row.patient_key, seriesUid)
+  // The stored grouping no longer holds: the next scan of this root regroups.
+  db.prepare('UPDATE roots SET group_skipped_json = NULL WHERE id = ?').run(row.root_id)
   return { rootPath: row.root_path }
 }
 
