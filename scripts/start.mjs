@@ -1,6 +1,6 @@
 // `npm start`: the desktop app when Electron's binary is installed; otherwise the same UI from
 // the web host on 127.0.0.1, with a clear note why.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,5 +29,11 @@ const run = (cmd, args) => {
 if (electronPath) {
   run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'preview'])
 } else {
+  // Build first so the served interface is never older than the source (about 2 s).
+  const b = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  if (b.status !== 0) process.exit(b.status ?? 1)
   run(process.execPath, [join(root, 'bin/ct-curator.mjs'), 'serve', ...process.argv.slice(2)])
 }
