@@ -23,7 +23,7 @@ describe('scan a cohort from the UI and review a scan (web host, real Chromium)'
     await server?.stop()
   })
 
-  it('lists every patient after Scan, shows details, and records a review from the keyboard', async () => {
+  it('lists every patient after Scan, records reviews from the keyboard, processes from the UI', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 820 } })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
@@ -39,6 +39,13 @@ describe('scan a cohort from the UI and review a scan (web host, real Chromium)'
     await page.keyboard.press('j')
     await page.keyboard.press('r')
     await expect.poll(() => rows.nth(1).locator('.pill.rejected').count()).toBe(1)
+    // Process everything from the UI: progress arrives over the WebSocket, rows turn done.
+    await page.getByRole('button', { name: /^Process 8$/ }).click()
+    await expect.poll(() => page.locator('table.scans .pill.done').count(), { timeout: 240_000, interval: 500 }).toBe(8)
+    // The failure cases carry their mask flags in the table.
+    await expect.poll(() => page.locator('table.scans .flag', { hasText: 'one_lung' }).count()).toBeGreaterThan(0)
+    await rows.nth(2).click()
+    await page.locator('table.runs').waitFor()
     const png = await page.screenshot()
     mkdirSync(artifacts, { recursive: true })
     writeFileSync(join(artifacts, 'app-scans.png'), png)

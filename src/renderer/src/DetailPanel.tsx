@@ -25,6 +25,24 @@ export function DetailPanel(props: {
         <dd>{vec(d.spacing)}</dd>
         <dt>Choice</dt>
         <dd>{d.choiceReason || '—'}</dd>
+        <dt>Resampled</dt>
+        <dd>
+          {vec(d.resampledShape, 0)} {d.resampledSpacing ? `at ${vec(d.resampledSpacing, 3)} mm` : ''}
+        </dd>
+        <dt>Lung mask</dt>
+        <dd>
+          {d.maskFraction === null
+            ? '—'
+            : `${(d.maskFraction * 100).toFixed(2)} % filled, ${((d.maskFractionNoFill ?? 0) * 100).toFixed(2)} % air only`}
+        </dd>
+        <dt>HU range</dt>
+        <dd>{d.huMin === null ? '—' : `${d.huMin} … ${d.huMax}`}</dd>
+        {d.timingsMs && (
+          <>
+            <dt>Time</dt>
+            <dd>{(Object.values(d.timingsMs).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s</dd>
+          </>
+        )}
       </dl>
       {d.error && (
         <p className="error-text">
@@ -59,6 +77,30 @@ export function DetailPanel(props: {
             ))}
           </ul>
         </details>
+      )}
+      {d.runs.length > 0 && (
+        <table className="runs">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Mode</th>
+              <th>Closing</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.runs.map((r) => (
+              <tr key={r.id} title={r.error ? `${r.error.code}: ${r.error.message}` : r.finishedAt ?? ''}>
+                <td>#{r.id}</td>
+                <td>{r.mode}</td>
+                <td>{r.closingMm ? `${r.closingMm} mm` : '—'}</td>
+                <td>
+                  <span className={`pill ${r.status}`}>{r.status}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       <div className="actions">
         <button onClick={() => void props.onAct(() => api.setReview({ id: d.id, review: 'accepted' }))}>
