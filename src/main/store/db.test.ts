@@ -30,6 +30,8 @@ describe('openDb', () => {
     const db = openDb(file)
     expect(schemaVersion(db)).toBe(MIGRATIONS.length)
     expect(db.prepare('SELECT path FROM roots').pluck().all()).toEqual(['/data/a'])
+    // v2 added the stored grouping; the old row has none yet (forces a full regroup).
+    expect(db.prepare('SELECT group_skipped_json FROM roots').pluck().get()).toBeNull()
     db.close()
   })
 
