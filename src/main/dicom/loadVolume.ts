@@ -76,12 +76,16 @@ function readNativeInto(fd: number, head: Uint8Array, headLen: number, h: Header
 /**
  * @param root folder the headers' paths are relative to
  * @param ordered headers in the slice order the mode uses
+ * @param reuse memory to load into when large enough. A worker hands the previous scan's
+ *   volume back: first writes into fresh memory cost a page fault per 4 KiB, which on some
+ *   machines is half the load time of a 512×512×300 series.
  */
-export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: PipelineMode): Promise<HuVolume> {
+export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: PipelineMode, reuse?: ArrayBuffer): Promise<HuVolume> {
   if (ordered.length === 0) throw new CuratorError('NO_SERIES', 'No slices to load.')
   const { rows, columns } = ordered[0]!
   const plane = rows * columns
-  const hu = new Int16Array(plane * ordered.length)
+  const n = plane * ordered.length
+  const hu = reuse && reuse.byteLength >= n * 2 ? new Int16Array(reuse, 0, n) : new Int16Array(n)
   const head = new Uint8Array(HEADER_READ)
   let storedBytes = 0
   let huMin = 32767

@@ -87,18 +87,25 @@ export function timer(): { lap(name: string): void; timings: Record<string, numb
  * @param root folder the headers' paths are relative to
  * @param headers the series' slices, any order
  */
+/** One spare buffer a long-lived process (a worker) keeps between scans for the source volume. */
+export interface VolumeRecycler {
+  take(): ArrayBuffer | undefined
+  give(buffer: ArrayBuffer): void
+}
+
 export async function runPipeline(
   root: string,
   headers: HeaderRecord[],
   params: Partial<PipelineParams>,
   outDir: string,
+  recycler?: VolumeRecycler,
 ): Promise<PipelineResult> {
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
   const t = timer()
   const geom = computeGeometry(headers, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)
   t.lap('geometry')
-  const vol = await loadHuVolume(root, ordered, p.mode)
+  const vol = await loadHuVolume(root, ordered, p.mode, recycler?.take())
   // Held in a `let` so the source volume can be dropped once resampled (peak memory).
   let hu: Int16Array | null = vol.hu
   vol.hu = new Int16Array(0)
@@ -120,10 +127,14 @@ export async function runPipeline(
     outputs,
     timingsMs: t.timings,
   }
-  if (p.stage === 'hu') return result
+  if (p.stage === 'hu') {
+    recycler?.give(hu.buffer as ArrayBuffer)
+    return result
+  }
 
   const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
   const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(hu, vol.shape, grid.outShape)
+  recycler?.give(hu.buffer as ArrayBuffer)
   hu = null
   t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
   result.resampledShape = grid.outShape

@@ -10,7 +10,20 @@ import { isSkipped, readHeader } from '../dicom/header'
 import type { HeaderRecord } from '../dicom/types'
 import { statSync } from 'node:fs'
 import { CuratorError } from '../../shared/errors'
-import { runPipeline } from './pipeline'
+import { runPipeline, type VolumeRecycler } from './pipeline'
+
+// Keeps the largest source-volume buffer between scans (see loadHuVolume's `reuse`).
+let spare: ArrayBuffer | undefined
+const recycler: VolumeRecycler = {
+  take: () => {
+    const b = spare
+    spare = undefined
+    return b
+  },
+  give: (b) => {
+    if (!spare || b.byteLength > spare.byteLength) spare = b
+  },
+}
 
 interface ParentPort {
   postMessage(msg: unknown): void
@@ -36,7 +49,7 @@ async function handle(msg: MainToWorker): Promise<void> {
       headers.push(h)
     }
     await mkdir(job.outDir, { recursive: true })
-    const result = await runPipeline(job.root, headers, job.params, job.outDir)
+    const result = await runPipeline(job.root, headers, job.params, job.outDir, recycler)
     send({ type: 'done', jobId: job.jobId, result })
   } catch (err) {
     send({ type: 'failed', jobId: job.jobId, error: toErrorInfo(err) })
