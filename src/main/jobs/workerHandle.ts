@@ -71,7 +71,9 @@ export class WorkerHandle {
     if (this.disposed) return
     // A worker that dies mid-job fails only that job; an out-of-memory abort shows up here too.
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
-    const oom = signal === 'SIGABRT' || code === 134 ? ' (likely out of memory)' : ''
+    // V8 aborts on heap exhaustion; the kernel's OOM killer sends SIGKILL.
+    const oom =
+      signal === 'SIGABRT' || code === 134 ? ' (out of memory)' : signal === 'SIGKILL' ? ' (out of memory, or killed from outside)' : ''
     this.finish({ ok: false, error: { code: 'WORKER_CRASHED', message: `Worker pid ${port.pid} ${how}${oom} while processing this scan.` } })
   }
 

@@ -102,4 +102,22 @@ export const MIGRATIONS: readonly string[] = [
      the database without re-reading or regrouping anything; NULL forces a full regroup. */ `
   ALTER TABLE roots ADD COLUMN group_skipped_json TEXT;
   `,
+  /* v3: room for exports — one row per export, and which run of which scan went into it, so
+     a dataset can always be traced back to the exact masks it was built from. */ `
+  CREATE TABLE exports (
+    id           INTEGER PRIMARY KEY,
+    created_at   TEXT NOT NULL,
+    out_dir      TEXT NOT NULL,
+    params_json  TEXT NOT NULL DEFAULT '{}',
+    status       TEXT NOT NULL CHECK (status IN ('running','done','failed')),
+    error_message TEXT
+  );
+  CREATE TABLE export_items (
+    export_id  INTEGER NOT NULL REFERENCES exports(id) ON DELETE CASCADE,
+    scan_id    INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    name       TEXT NOT NULL,
+    PRIMARY KEY (export_id, scan_id)
+  );
+  `,
 ]
