@@ -121,9 +121,12 @@ describe('job engine', () => {
   })
 
   it('killing the whole CLI (process group, SIGKILL) mid-run and restarting loses and duplicates nothing', async () => {
-    const ref = openDb(join(dir, 'ok.sqlite'))
+    // The reference: an uninterrupted run of the same cohort.
+    const ref = openDb(join(dir, 'reference.sqlite'))
+    await engineRun(ref, nodeWorkerFactory(), join(dir, 'cache-reference'))
     const expected = new Map(runs(ref).map((x) => [x.scan_id, stable(x.result_json)]))
     ref.close()
+    expect(expected.size).toBe(N)
     const dbFile = join(dir, 'killed.sqlite')
     for (let round = 0; round < 2; round++) {
       const child = spawn(process.execPath, [CLI, 'process', root, '--db', dbFile, '--workers', '2'], { detached: true, stdio: 'ignore' })
