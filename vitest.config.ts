@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 60_000,
+    // Generous: several tests run the whole pipeline in real processes on a 2-core machine.
+    testTimeout: 300_000,
     hookTimeout: 60_000,
     // Tests spawn real processes and Chromium; two cores, so keep parallelism modest.
     maxWorkers: 2,
