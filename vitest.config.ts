@@ -6,7 +6,7 @@ export default defineConfig({
     environment: 'node',
     // Generous: several tests run the whole pipeline in real processes on a 2-core machine.
     testTimeout: 300_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     // Tests spawn real processes and Chromium; two cores, so keep parallelism modest.
     maxWorkers: 2,
     fileParallelism: true,
