@@ -3,24 +3,30 @@
  * run (pydicom / numpy) on the same input in the same run. Nothing asserts on timings.
  *
  * Sections: indexing (header indexing of a 20,000-file tree), loadHu (load + HU of a
- * 512×512×300 series). Without names, all run. Inputs are generated once and cached under
- * <tmpdir>/ct-curator-bench/. --cpu-prof writes V8 CPU profiles of the Node child processes
- * (summarise one with `npx tsx test/bench/profileSummary.ts <file>`).
+ * 512×512×300 series), pipeline (the whole seed pipeline of a 512×512×300 series beside the
+ * tutorial), jobs (the processing engine on 20 scans, 1 and 2 workers). Without names, all
+ * run. Inputs are generated once and cached under <tmpdir>/ct-curator-bench/. --cpu-prof writes
+ * V8 CPU profiles of the Node child processes (summarise one with
+ * `npx tsx test/bench/profileSummary.ts <file>`).
  */
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, CACHE_ROOT, pythonVersions } from './common'
 import { runIndexing } from './indexing'
+import { runJobs } from './jobs'
 import { runLoadHu } from './loadHu'
+import { runPipelineBench } from './pipeline'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   indexing: runIndexing,
   loadhu: runLoadHu,
+  pipeline: runPipelineBench,
+  jobs: runJobs,
 }
 const ALIASES: Record<string, string> = { index: 'indexing', scan: 'indexing', load: 'loadhu', hu: 'loadhu', 'load-hu': 'loadhu' }
 
 function usage(): string {
-  return 'usage: npm run bench [-- [indexing] [loadHu] [--cpu-prof]]'
+  return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [--cpu-prof]]'
 }
 
 const args = process.argv.slice(2)

@@ -1,0 +1,299 @@
+/**
+ * Section "pipeline": the whole seed-mode preprocessing of one 512×512×300 series at
+ * 0.7×0.7×1.25 mm (resampled to 375×358×358 at ~1 mm), ours beside the tutorial's own code
+ * (pydicom + scipy + scikit-image, test/oracle) on the same series in the same run.
+ *
+ * Ours runs in fresh Node processes (pipelineChild.ts), so each peak RSS is that run's alone:
+ * once kernel by kernel (seconds per stage) and as runPipeline whole (what the workers run,
+ * .npy writes included), seed and robust.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { writePhantomSeries } from '../../src/main/phantom/index'
+import { type BenchContext, CACHE_ROOT, best, cachedInput, progress, progressDone, runNodeChild, runPython } from './common'
+import { fmtCores, withBusyCores } from './machineLoad'
+import type { RunResult, StageTiming, StagesResult } from './pipelineChild'
+import { fmtRatio, fmtRuns, fmtSec, met, printTable } from './table'
+
+const ROWS = 512
+const COLS = 512
+const SLICES = 300
+const PIXEL_MM = 0.7
+const SLICE_MM = 1.25
+const CASE = 'normal'
+const SEED = 7
+/** Bump when the generated series changes in a way the parameters do not show. */
+const GENERATION = 1
+const FOLDER = 'P0001'
+
+const GOAL_SPEEDUP = 8
+const GOAL_RSS_MULTIPLE = 4
+/** runPipeline seed runs (the goal's figure); robust and the stage breakdown run once. */
+const SEED_RUNS = 2
+
+interface PyStage {
+  seconds: number
+  cpuSeconds: number
+  sysSeconds: number
+  minorFaults: number
+  peakRssAfter: number
+  rssAfter: number
+}
+
+interface PyPipelineResult {
+  stages: Record<string, PyStage>
+  baselineRss: number
+  peakRss: number
+  shape: number[]
+  resampledShape: number[]
+  newSpacing: number[]
+  sha256: { resampled: string; fill: string; noFill: string }
+}
+
+async function series(): Promise<{ root: string; generated: boolean; seconds: number }> {
+  const params = {
+    rows: ROWS,
+    cols: COLS,
+    slices: SLICES,
+    pixelSpacing: PIXEL_MM,
+    sliceSpacing: SLICE_MM,
+    case: CASE,
+    storage: 'int16',
+    seed: SEED,
+    generation: GENERATION,
+  }
+  // Not loadHu's series: that one is 1 mm apart; here 1.25 mm, so z is upsampled too.
+  const r = await cachedInput(`pipeline-${ROWS}x${COLS}x${SLICES}-${PIXEL_MM}x${SLICE_MM}mm-${CASE}-int16-g${GENERATION}`, params, async (dir) => {
+    progress('pipeline: generating the 512×512×300 phantom series')
+    await writePhantomSeries(join(dir, FOLDER), {
+      seed: SEED,
+      case: CASE,
+      rows: ROWS,
+      cols: COLS,
+      slices: SLICES,
+      pixelSpacing: PIXEL_MM,
+      sliceSpacing: SLICE_MM,
+      storage: 'int16',
+      patientId: 'BENCH-PIPELINE',
+    })
+    progressDone()
+  })
+  return { root: r.dir, generated: r.generated, seconds: r.seconds }
+}
+
+const MB = 1e6
+const fmtMb = (bytes: number): string => (Number.isFinite(bytes) ? Math.round(bytes / MB).toLocaleString('en-US') : '-')
+
+/** The bracketed choice of /sys/kernel/mm/transparent_hugepage/enabled, e.g. "madvise". */
+function thpMode(): string {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+/**
+ * Seconds and minor page faults of the first touch of a fresh typed array of `bytes` (best of
+ * 3): what every new volume-sized buffer costs before any work is done on it.
+ */
+function firstTouch(bytes: number): { seconds: number; faults: number } {
+  let bestRun = { seconds: Infinity, faults: 0 }
+  for (let i = 0; i < 3; i++) {
+    const f0 = process.resourceUsage().minorPageFault
+    const t = performance.now()
+    new Int16Array(bytes / 2).fill(1)
+    const run = { seconds: (performance.now() - t) / 1000, faults: process.resourceUsage().minorPageFault - f0 }
+    if (run.seconds < bestRun.seconds) bestRun = run
+  }
+  return bestRun
+}
+
+export async function runPipelineBench(ctx: BenchContext): Promise<void> {
+  const { root, generated, seconds: genSeconds } = await series()
+  const seriesDir = join(root, FOLDER)
+  const sourceBytes = ROWS * COLS * SLICES * 2
+  console.log(
+    `\n# 3. Seed-mode pipeline of one ${ROWS}×${COLS}×${SLICES} series (${PIXEL_MM}×${PIXEL_MM}×${SLICE_MM} mm, int16, case '${CASE}') → 1 mm`,
+  )
+  console.log(`data: ${seriesDir} (${generated ? `generated now in ${fmtSec(genSeconds)} s` : 'cached; delete it to regenerate'})`)
+
+  // Page cache: every reader below finds the files in memory, whichever runs first.
+  for (const f of readdirSync(seriesDir)) readFileSync(join(seriesDir, f))
+
+  // Busy cores of the whole machine during each child (ours and the tutorial use one each).
+  const busy: string[] = []
+  const busyDuring = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
+    const [v, cores] = await withBusyCores(f)
+    busy.push(`${label} ${fmtCores(cores)}`)
+    return v
+  }
+  progress('pipeline: ours, kernel by kernel (fresh node process)')
+  const st = await busyDuring('stages', () => runNodeChild<StagesResult>(ctx, 'pipelineChild.ts', ['stages', root], 'pipeline-stages'))
+
+  const whole = async (mode: 'seed' | 'robust', i: number): Promise<RunResult> => {
+    const out = mkdtempSync(join(CACHE_ROOT, 'pipeline-out-'))
+    try {
+      progress(`pipeline: ours, runPipeline ${mode}${mode === 'seed' ? ` run ${i}/${SEED_RUNS}` : ''} (fresh node process)`)
+      return await busyDuring(`${mode}${mode === 'seed' ? ` ${i}` : ''}`, () =>
+        runNodeChild<RunResult>(ctx, 'pipelineChild.ts', ['run', root, mode, out], `pipeline-run-${mode}-${i}`),
+      )
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  }
+  const seed: RunResult[] = []
+  for (let i = 1; i <= SEED_RUNS; i++) seed.push(await whole('seed', i))
+  const robust = await whole('robust', 1)
+
+  progress('pipeline: the tutorial (pydicom + scipy + skimage, one python process)')
+  const py = await busyDuring('tutorial', () => runPython<PyPipelineResult>('pipeline_tutorial.py', [seriesDir, '--linear']))
+  progressDone()
+
+  // --- per stage ---
+  const o = st.stages
+  const p = py.stages
+  const sum = (xs: Array<StageTiming | PyStage | undefined>, key: 'seconds' | 'cpuSeconds' | 'sysSeconds' | 'minorFaults'): number =>
+    xs.reduce((a, x) => a + (x ? x[key] : NaN), 0)
+  const ours = {
+    tutorialSteps: [o.readHu, o.resampleCubic, o.segmentFill, o.segmentNoFill],
+    pipelineSteps: [o.readHu, o.resampleCubic, o.segmentBoth, o.flagsStats],
+  }
+  const pySteps = [p.readHu, p.resampleCubic, p.segmentFill, p.segmentNoFill].filter((x): x is PyStage => x !== undefined)
+  if (pySteps.length !== 4) throw new Error(`pipeline_tutorial.py reported stages ${Object.keys(p).join(', ')}`)
+  const pyTotal = sum(pySteps, 'seconds')
+  const pyTotalCpu = sum(pySteps, 'cpuSeconds')
+  const fmtK = (n: number): string => (Number.isFinite(n) ? `${Math.round(n / 1000).toLocaleString('en-US')}k` : '-')
+  const stageRow = (label: string, a: StageTiming | undefined, b: PyStage | undefined, bLabel = ''): string[] => [
+    label,
+    a ? fmtSec(a.seconds) : '-',
+    a ? fmtSec(a.sysSeconds) : '-',
+    a ? fmtK(a.minorFaults) : '-',
+    a ? fmtMb(a.peakRssAfter) : '-',
+    b ? fmtSec(b.seconds) : bLabel || '-',
+    b ? fmtSec(b.sysSeconds) : '-',
+    b ? fmtK(b.minorFaults) : '-',
+    b ? fmtMb(b.peakRssAfter) : '-',
+    a && b ? fmtRatio(b.seconds / a.seconds) : '',
+  ]
+  const totalRow = (label: string, a: Array<StageTiming | undefined>, b: PyStage[]): string[] => {
+    const s = sum(a, 'seconds')
+    const bs = sum(b, 'seconds')
+    return [label, fmtSec(s), fmtSec(sum(a, 'sysSeconds')), fmtK(sum(a, 'minorFaults')), '', fmtSec(bs), fmtSec(sum(b, 'sysSeconds')), fmtK(sum(b, 'minorFaults')), '', fmtRatio(bs / s)]
+  }
+  printTable({
+    title: `Pipeline: seconds per stage, ours (seed mode, kernels called one by one) beside the tutorial, ${ROWS}×${COLS}×${SLICES} → ${st.resampledShape.join('×')}`,
+    columns: [
+      { header: 'stage (ours | tutorial)' },
+      { header: 'ours s', right: true },
+      { header: 'ours sys s', right: true },
+      { header: 'ours faults', right: true },
+      { header: 'ours peak MB', right: true },
+      { header: 'tutorial s', right: true },
+      { header: 'tut. sys s', right: true },
+      { header: 'tut. faults', right: true },
+      { header: 'tut. peak MB', right: true },
+      { header: 'tutorial / ours', right: true },
+    ],
+    rows: [
+      stageRow('read + HU (computeGeometry + loadHuVolume | load_scan + get_pixels_hu)', o.readHu, p.readHu),
+      stageRow('resample cubic (zoomCubic | zoom order 3)', o.resampleCubic, p.resampleCubic),
+      stageRow('resample linear (zoomLinear | zoom order 1; not a tutorial step)', o.resampleLinear, p.resampleLinear),
+      stageRow('segment, fill (segmentLungsSeed | segment_lung_mask(True))', o.segmentFill, p.segmentFill),
+      stageRow('segment, no fill (segmentLungsSeed | segment_lung_mask(False))', o.segmentNoFill, p.segmentNoFill),
+      stageRow('segment, both masks (segmentLungsSeedBoth, as runPipeline)', o.segmentBoth, undefined, 'n/a'),
+      stageRow(`closing r = ${st.closingRadiusMm} mm (dense mask, closeBall pad; retry only)`, o.closing, undefined, 'n/a'),
+      stageRow('flags + stats (huHistogram + maskStats + no-fill count)', o.flagsStats, undefined, 'n/a'),
+      totalRow("total, the tutorial's steps (read+HU, cubic, fill, no fill)", ours.tutorialSteps, pySteps),
+      totalRow("total, runPipeline's kernels (read+HU, cubic, both, flags)", ours.pipelineSteps, pySteps),
+    ],
+    notes: [
+      'one run each, in one fresh process per side; "sys s": CPU time in the kernel; "faults": minor page faults (first touch of fresh memory, 4 KiB pages for V8\'s buffers, 2 MiB huge pages for numpy\'s big arrays); "peak MB": the process\'s running peak RSS (getrusage maxRSS) right after the stage, garbage not yet collected and what earlier stages hold included',
+      `ours: linear runs before cubic and its result is dropped; the source volume is dropped after cubic, as in runPipeline; baseline RSS after imports + indexing ${fmtMb(st.baselineRss)} MB, tutorial's after imports ${fmtMb(py.baselineRss)} MB`,
+      'the tutorial keeps every result alive, as the notebook\'s globals do (slices with their pixel data, HU volume, resampled volume, both masks)',
+      `outputs: masks identical to the tutorial's (sha256): fill ${st.sha256.fill === py.sha256.fill ? 'yes' : 'NO'}, no fill ${st.sha256.noFill === py.sha256.noFill ? 'yes' : 'NO'}; ` +
+        `resampled volume bit-identical: ${st.sha256.resampled === py.sha256.resampled ? 'yes' : 'no (zoomCubic is within 1 HU of scipy, identical on ≥ 99.999 % of voxels)'}; ` +
+        `shapes ${st.resampledShape.join('×')} vs ${py.resampledShape.join('×')}; segmentLungsSeedBoth = the two separate calls: ${st.bothMatchSeparate ? 'yes' : 'NO'}`,
+      `closing filled ${st.closedVoxels.toLocaleString('en-US')} air voxels; mask fraction ${(100 * st.maskFraction).toFixed(2)} %, flags: ${st.flags.join(', ') || 'none'}`,
+      `CPU s (all threads) over the stages: ours ${fmtSec(sum(Object.values(o), 'cpuSeconds'))} for ${fmtSec(sum(Object.values(o), 'seconds'))} s, tutorial ${fmtSec(sum(Object.values(p), 'cpuSeconds'))} for ${fmtSec(sum(Object.values(p), 'seconds'))} s: each side works on one core`,
+    ],
+  })
+
+  // --- whole runs, memory, goals ---
+  const seedBest = best(seed.map((r) => r.seconds))
+  const seedBestRun = seed.find((r) => r.seconds === seedBest) ?? seed[0]!
+  const seedPeak = Math.max(...seed.map((r) => r.peakRss))
+  const mult = (bytes: number): string => fmtRatio(bytes / sourceBytes)
+  printTable({
+    title: `Pipeline: whole runs and peak memory (source volume: int16 ${ROWS}×${COLS}×${SLICES} = ${fmtMb(sourceBytes)} MB, MB = 10^6 bytes)`,
+    columns: [
+      { header: 'run' },
+      { header: 'runs, s (* best)', right: true },
+      { header: 'CPU s', right: true },
+      { header: 'sys s', right: true },
+      { header: 'faults', right: true },
+      { header: 'peak RSS MB', right: true },
+      { header: '× source', right: true },
+      { header: 'baseline MB', right: true },
+    ],
+    rows: [
+      ['ours: runPipeline seed (writes 4 .npy)', fmtRuns(seed.map((r) => r.seconds)), fmtSec(seedBestRun.cpuSeconds), fmtSec(seedBestRun.sysSeconds), fmtK(seedBestRun.minorFaults), fmtMb(seedPeak), mult(seedPeak), fmtMb(seedBestRun.baselineRss)],
+      ['ours: runPipeline robust (writes 4 .npy)', fmtRuns([robust.seconds]), fmtSec(robust.cpuSeconds), fmtSec(robust.sysSeconds), fmtK(robust.minorFaults), fmtMb(robust.peakRss), mult(robust.peakRss), fmtMb(robust.baselineRss)],
+      ['ours: kernel by kernel (extra stages, see above)', fmtSec(sum(Object.values(o), 'seconds')), fmtSec(sum(Object.values(o), 'cpuSeconds')), fmtSec(sum(Object.values(o), 'sysSeconds')), fmtK(sum(Object.values(o), 'minorFaults')), fmtMb(st.peakRss), mult(st.peakRss), fmtMb(st.baselineRss)],
+      ['tutorial: load, HU, zoom order 3, both masks', fmtSec(pyTotal), fmtSec(pyTotalCpu), fmtSec(sum(pySteps, 'sysSeconds')), fmtK(sum(pySteps, 'minorFaults')), fmtMb(py.peakRss), mult(py.peakRss), fmtMb(py.baselineRss)],
+    ],
+    notes: [
+      'peak RSS of the whole process (getrusage maxRSS), baseline included: node + tsx + modules + the indexed headers, or python + numpy/scipy/skimage',
+      `runPipeline writes hu, resampled and both masks as .npy (${fmtMb(seedBestRun.outputBytes)} MB, each fsynced); the tutorial writes nothing. Headers come from one scanRoot before the clock starts`,
+      'seed runs: CPU s, sys s and faults of the best run; peak RSS the larger of the runs',
+      `whole machine's busy cores during each child (/proc/stat, everyone's work; each child alone would be ~1.0 of ${cpus().length}): ${busy.join(', ')}`,
+    ],
+  })
+
+  const seedTimings = seedBestRun.timingsMs
+  const writesS = Object.entries(seedTimings)
+    .filter(([k]) => k.startsWith('write'))
+    .reduce((a, [, ms]) => a + ms / 1000, 0)
+  const seedNoWrites = seedBest - writesS
+  printTable({
+    title: 'Pipeline: against the goals',
+    columns: [{ header: 'goal' }, { header: 'measured', right: true }, { header: 'target', right: true }, { header: 'met' }],
+    rows: [
+      ['speed-up, whole seed pipeline (tutorial / runPipeline seed)', fmtRatio(pyTotal / seedBest), `≥ ${fmtRatio(GOAL_SPEEDUP)}`, met(pyTotal / seedBest >= GOAL_SPEEDUP)],
+      ['  same, runPipeline seed without its .npy writes', fmtRatio(pyTotal / seedNoWrites), '(info)', ''],
+      ["  same, runPipeline's kernels one by one (table above)", fmtRatio(pyTotal / sum(ours.pipelineSteps, 'seconds')), '(info)', ''],
+      ['peak RSS / int16 source, runPipeline seed', mult(seedPeak), `≤ ${fmtRatio(GOAL_RSS_MULTIPLE)}`, met(seedPeak / sourceBytes <= GOAL_RSS_MULTIPLE)],
+      ['peak RSS / int16 source, tutorial', mult(py.peakRss), '(about 12×)', ''],
+      ['runPipeline robust: total s; peak RSS / source', `${fmtSec(robust.seconds)} s; ${mult(robust.peakRss)}`, '(info)', ''],
+    ],
+    notes: ['both sides single-threaded (one core each); the goal compares the whole runPipeline, .npy writes included, to the tutorial, which writes nothing'],
+  })
+
+  const steps = [...new Set([...Object.keys(seedTimings), ...Object.keys(robust.timingsMs)])]
+  const ms = (t: Record<string, number>, step: string): number => (t[step] ?? NaN) / 1000
+  const seedSum = Object.values(seedTimings).reduce((a, b) => a + b, 0) / 1000
+  const robustSum = Object.values(robust.timingsMs).reduce((a, b) => a + b, 0) / 1000
+  const touch = firstTouch(sourceBytes)
+  const perFault = touch.seconds / touch.faults
+  printTable({
+    title: "Pipeline: where runPipeline's time goes (its own timingsMs; seed: the best run)",
+    columns: [{ header: 'step' }, { header: 'seed s', right: true }, { header: 'seed %', right: true }, { header: 'robust s', right: true }],
+    rows: [
+      ...steps.map((step) => [step, fmtSec(ms(seedTimings, step)), ((100 * ms(seedTimings, step)) / seedSum).toFixed(1), fmtSec(ms(robust.timingsMs, step))]),
+      ['total', fmtSec(seedSum), '100.0', fmtSec(robustSum)],
+      [
+        '  across steps, est.: first-touch page faults',
+        fmtSec(seedBestRun.minorFaults * perFault),
+        ((100 * seedBestRun.minorFaults * perFault) / seedSum).toFixed(1),
+        fmtSec(robust.minorFaults * perFault),
+      ],
+    ],
+    notes: [
+      "'segment' includes huHistogram of the resampled volume, which runPipeline computes just before segmenting",
+      `first-touch estimate: the run's minor faults (seed ${fmtK(seedBestRun.minorFaults)}, robust ${fmtK(robust.minorFaults)}) × ${(perFault * 1e6).toFixed(1)} µs, ` +
+        `the cost per fault of a fresh ${fmtMb(sourceBytes)} MB Int16Array measured here (${fmtSec(touch.seconds)} s, ${fmtK(touch.faults)} faults, best of 3; transparent huge pages "${thpMode()}" here; ${fmtK(sourceBytes / 4096)} faults would be one per 4 KiB page)`,
+      `at ${fmtRatio(GOAL_SPEEDUP)} the whole seed run would have to take ≤ ${fmtSec(pyTotal / GOAL_SPEEDUP)} s in this run; --cpu-prof writes the children's profiles (pipeline-run-seed-*.cpuprofile)`,
+    ],
+  })
+}
