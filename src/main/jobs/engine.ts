@@ -155,6 +155,8 @@ export class JobEngine {
             this.wake?.()
           })
           active.add(p)
+          // Starting a worker forks synchronously (15–45 ms): one per turn of the event loop.
+          await new Promise<void>((ok) => setImmediate(ok))
           continue
         }
         if (active.size === 0 && !this.paused) break
