@@ -222,50 +222,18 @@ describe('readers agree with the generator', () => {
 const TUTORIAL_SEGMENTATION = String.raw`
 import json, os, sys
 import numpy as np, pydicom
-from skimage import measure
 root, truth_dir = sys.argv[1], sys.argv[2]
 manifest = json.load(open(os.path.join(truth_dir, 'cohort.json')))
 files = json.load(open(sys.argv[3]))
 
-# The tutorial's functions, verbatim in substance (load_scan, get_pixels_hu, segment_lung_mask).
+# load_scan on a file list: the demo folders also hold junk files the tutorial would choke on.
 def load_scan(paths):
     slices = [pydicom.dcmread(f) for f in paths]
     slices.sort(key=lambda x: float(x.ImagePositionPatient[2]))
     return slices
-def get_pixels_hu(slices):
-    image = np.stack([s.pixel_array for s in slices]).astype(np.int16)
-    image[image == -2000] = 0
-    for n in range(len(slices)):
-        slope, intercept = slices[n].RescaleSlope, slices[n].RescaleIntercept
-        if slope != 1:
-            image[n] = slope * image[n].astype(np.float64)
-            image[n] = image[n].astype(np.int16)
-        image[n] += np.int16(intercept)
-    return np.array(image, dtype=np.int16)
-def largest_label_volume(im, bg=-1):
-    vals, counts = np.unique(im, return_counts=True)
-    counts = counts[vals != bg]
-    vals = vals[vals != bg]
-    return vals[np.argmax(counts)] if len(counts) > 0 else None
-def segment_lung_mask(image, fill_lung_structures=True):
-    binary_image = np.array(image > -320, dtype=np.int8) + 1
-    labels = measure.label(binary_image)
-    background_label = labels[0, 0, 0]
-    binary_image[background_label == labels] = 2
-    if fill_lung_structures:
-        for i, axial_slice in enumerate(binary_image):
-            axial_slice = axial_slice - 1
-            labeling = measure.label(axial_slice)
-            l_max = largest_label_volume(labeling, bg=0)
-            if l_max is not None:
-                binary_image[i][labeling != l_max] = 1
-    binary_image -= 1
-    binary_image = 1 - binary_image
-    labels = measure.label(binary_image, background=0)
-    l_max = largest_label_volume(labels, bg=0)
-    if l_max is not None:
-        binary_image[labels != l_max] = 0
-    return binary_image
+# get_pixels_hu and segment_lung_mask: the tutorial's own, verbatim in test/oracle/segment.py.
+sys.path.insert(0, sys.argv[4])
+from segment import get_pixels_hu, segment_lung_mask
 
 out = []
 for p in manifest['patients']:
@@ -281,7 +249,7 @@ print(json.dumps(out))
 
 describe("the tutorial's segmentation on the cohort", () => {
   it('succeeds on normal chests and fails exactly as the pipeline notes describe on the failure cases', async () => {
-    const { stdout } = await run(PYTHON, ['-c', TUTORIAL_SEGMENTATION, root, result.truthDir, listing], {
+    const { stdout } = await run(PYTHON, ['-c', TUTORIAL_SEGMENTATION, root, result.truthDir, listing, join(import.meta.dirname, 'oracle')], {
       maxBuffer: 16 << 20,
     })
     const rows = JSON.parse(stdout) as Array<{
