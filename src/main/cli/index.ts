@@ -20,7 +20,7 @@ const num = (min: number, max: number) => (v: string): number => {
 
 export function buildProgram(): Command {
   const program = new Command('ct-curator')
-    .description('Curate chest-CT DICOM datasets: scan, preprocess, review, export.')
+    .description('Curate chest-CT DICOM datasets: scan, preprocess, review, retry.')
     .version(VERSION)
     .showHelpAfterError()
 
