@@ -114,3 +114,9 @@ export function normalTable(rng: Rng, size = 1 << 16): Float32Array {
   for (let i = 0; i < size; i++) table[i] = rng.normal()
   return table
 }
+
+/** A replayable uniform [0, 1) stream (mulberry32), for tests that want random inputs. */
+export function uniform(seed: number): () => number {
+  const rng = new Rng(seed)
+  return () => rng.next()
+}

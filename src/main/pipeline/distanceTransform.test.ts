@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { uniform as random } from '../phantom/prng'
 import type { Vec3 } from '../../shared/api'
 import { squaredDistanceTransform, type SquaredDistanceOptions } from './distanceTransform'
 
-/** Deterministic uniform [0, 1) numbers (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** O(n²) reference: every voxel against every site, outside sites included when asked. */
 function bruteForce(mask: Uint8Array, shape: Vec3, spacing: Vec3, opts: SquaredDistanceOptions): Float64Array {

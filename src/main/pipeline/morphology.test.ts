@@ -4,6 +4,7 @@
  * and temp-file work goes through test/helpers, so this folder imports no node:*.
  */
 import { describe, expect, it } from 'vitest'
+import { uniform as random } from '../phantom/prng'
 import { python, tool } from '../../../test/helpers/cli'
 import { tempDir } from '../../../test/helpers/tmp'
 import type { Vec3 } from '../../shared/api'
@@ -95,16 +96,6 @@ describe('closeBall', () => {
   })
 })
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A few random ellipsoids, some touching the edge, with 1 % of voxels flipped (holes, specks). */
 function blobs(shape: Vec3, seed: number): Uint8Array {

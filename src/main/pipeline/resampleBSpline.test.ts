@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { uniform as random } from '../phantom/prng'
 import { bsplinePrefilter, cubicAxisPlan, zoomCubic, zoomScratchLength } from './resampleBSpline'
 
 const Z = Math.sqrt(3) - 2
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function volume(shape: number[], f: (z: number, y: number, x: number) => number): Int16Array {
   const [nz, ny, nx] = shape as [number, number, number]
