@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { workerEnv } from '../../src/main/jobs/nodeWorker'
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const REPO_ROOT = resolve(BENCH_DIR, '..', '..')
@@ -57,9 +58,9 @@ interface RunResult {
   stderr: string
 }
 
-function run(cmd: string, args: string[]): Promise<RunResult> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -79,13 +80,23 @@ function lastJson<T>(r: RunResult): T {
 }
 
 /** Runs a TypeScript file of this folder in a fresh Node process (tsx loader). */
-export async function runNodeChild<T>(ctx: BenchContext, script: string, args: string[], profName?: string): Promise<T> {
+/**
+ * Runs a script of this folder in a fresh Node process. `asWorker`: with the environment the
+ * engine gives its workers (see workerEnv), for children that measure what workers run.
+ */
+export async function runNodeChild<T>(
+  ctx: BenchContext,
+  script: string,
+  args: string[],
+  profName?: string,
+  asWorker = false,
+): Promise<T> {
   const flags = ['--import', 'tsx']
   if (ctx.cpuProfDir && profName) {
     mkdirSync(ctx.cpuProfDir, { recursive: true })
     flags.unshift('--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${profName}.cpuprofile`)
   }
-  return lastJson<T>(await run(process.execPath, [...flags, join(BENCH_DIR, script), ...args]))
+  return lastJson<T>(await run(process.execPath, [...flags, join(BENCH_DIR, script), ...args], asWorker ? workerEnv() : process.env))
 }
 
 /** Runs a Python script of this folder with Debian's interpreter. */

@@ -94,22 +94,6 @@ function thpMode(): string {
   }
 }
 
-/**
- * Seconds and minor page faults of the first touch of a fresh typed array of `bytes` (best of
- * 3): what every new volume-sized buffer costs before any work is done on it.
- */
-function firstTouch(bytes: number): { seconds: number; faults: number } {
-  let bestRun = { seconds: Infinity, faults: 0 }
-  for (let i = 0; i < 3; i++) {
-    const f0 = process.resourceUsage().minorPageFault
-    const t = performance.now()
-    new Int16Array(bytes / 2).fill(1)
-    const run = { seconds: (performance.now() - t) / 1000, faults: process.resourceUsage().minorPageFault - f0 }
-    if (run.seconds < bestRun.seconds) bestRun = run
-  }
-  return bestRun
-}
-
 export async function runPipelineBench(ctx: BenchContext): Promise<void> {
   const { root, generated, seconds: genSeconds } = await series()
   const seriesDir = join(root, FOLDER)
@@ -130,14 +114,14 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
     return v
   }
   progress('pipeline: ours, kernel by kernel (fresh node process)')
-  const st = await busyDuring('stages', () => runNodeChild<StagesResult>(ctx, 'pipelineChild.ts', ['stages', root], 'pipeline-stages'))
+  const st = await busyDuring('stages', () => runNodeChild<StagesResult>(ctx, 'pipelineChild.ts', ['stages', root], 'pipeline-stages', true))
 
   const whole = async (mode: 'seed' | 'robust', i: number): Promise<RunResult> => {
     const out = mkdtempSync(join(CACHE_ROOT, 'pipeline-out-'))
     try {
       progress(`pipeline: ours, runPipeline ${mode}${mode === 'seed' ? ` run ${i}/${SEED_RUNS}` : ''} (fresh node process)`)
       return await busyDuring(`${mode}${mode === 'seed' ? ` ${i}` : ''}`, () =>
-        runNodeChild<RunResult>(ctx, 'pipelineChild.ts', ['run', root, mode, out], `pipeline-run-${mode}-${i}`),
+        runNodeChild<RunResult>(ctx, 'pipelineChild.ts', ['run', root, mode, out], `pipeline-run-${mode}-${i}`, true),
       )
     } finally {
       rmSync(out, { recursive: true, force: true })
@@ -209,7 +193,7 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
       totalRow("total, runPipeline's kernels (read+HU, cubic, both, flags)", ours.pipelineSteps, pySteps),
     ],
     notes: [
-      'one run each, in one fresh process per side; "sys s": CPU time in the kernel; "faults": minor page faults (first touch of fresh memory, 4 KiB pages for V8\'s buffers, 2 MiB huge pages for numpy\'s big arrays); "peak MB": the process\'s running peak RSS (getrusage maxRSS) right after the stage, garbage not yet collected and what earlier stages hold included',
+      'one run each, in one fresh process per side; "sys s": CPU time in the kernel; "faults": minor page faults (first touch of fresh memory; both sides\' big arrays in 2 MiB huge pages: numpy asks for them, our children run with glibc.malloc.hugetlb=1 as workers do); "peak MB": the process\'s running peak RSS (getrusage maxRSS) right after the stage, garbage not yet collected and what earlier stages hold included',
       `ours: linear runs before cubic and its result is dropped; the source volume is dropped after cubic, as in runPipeline; baseline RSS after imports + indexing ${fmtMb(st.baselineRss)} MB, tutorial's after imports ${fmtMb(py.baselineRss)} MB`,
       'the tutorial keeps every result alive, as the notebook\'s globals do (slices with their pixel data, HU volume, resampled volume, both masks)',
       `outputs: masks identical to the tutorial's (sha256): fill ${st.sha256.fill === py.sha256.fill ? 'yes' : 'NO'}, no fill ${st.sha256.noFill === py.sha256.noFill ? 'yes' : 'NO'}; ` +
@@ -274,8 +258,6 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
   const ms = (t: Record<string, number>, step: string): number => (t[step] ?? NaN) / 1000
   const seedSum = Object.values(seedTimings).reduce((a, b) => a + b, 0) / 1000
   const robustSum = Object.values(robust.timingsMs).reduce((a, b) => a + b, 0) / 1000
-  const touch = firstTouch(sourceBytes)
-  const perFault = touch.seconds / touch.faults
   printTable({
     title: "Pipeline: where runPipeline's time goes (its own timingsMs; seed: the best run)",
     columns: [{ header: 'step' }, { header: 'seed s', right: true }, { header: 'seed %', right: true }, { header: 'robust s', right: true }],
@@ -283,16 +265,16 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
       ...steps.map((step) => [step, fmtSec(ms(seedTimings, step)), ((100 * ms(seedTimings, step)) / seedSum).toFixed(1), fmtSec(ms(robust.timingsMs, step))]),
       ['total', fmtSec(seedSum), '100.0', fmtSec(robustSum)],
       [
-        '  across steps, est.: first-touch page faults',
-        fmtSec(seedBestRun.minorFaults * perFault),
-        ((100 * seedBestRun.minorFaults * perFault) / seedSum).toFixed(1),
-        fmtSec(robust.minorFaults * perFault),
+        '  across steps: CPU in the kernel (sys s)',
+        fmtSec(seedBestRun.sysSeconds),
+        ((100 * seedBestRun.sysSeconds) / seedSum).toFixed(1),
+        fmtSec(robust.sysSeconds),
       ],
     ],
     notes: [
-      "'segment' includes huHistogram of the resampled volume, which runPipeline computes just before segmenting",
-      `first-touch estimate: the run's minor faults (seed ${fmtK(seedBestRun.minorFaults)}, robust ${fmtK(robust.minorFaults)}) × ${(perFault * 1e6).toFixed(1)} µs, ` +
-        `the cost per fault of a fresh ${fmtMb(sourceBytes)} MB Int16Array measured here (${fmtSec(touch.seconds)} s, ${fmtK(touch.faults)} faults, best of 3; transparent huge pages "${thpMode()}" here; ${fmtK(sourceBytes / 4096)} faults would be one per 4 KiB page)`,
+      "'segment' includes huHistogram of the resampled volume, which runPipeline computes just before segmenting; 'writes' is the masks' and what is left of resampled.npy's (written while the masks are computed)",
+      `sys s is mostly first touches of fresh memory (seed ${fmtK(seedBestRun.minorFaults)} minor faults, robust ${fmtK(robust.minorFaults)}; transparent huge pages "${thpMode()}" here) and file I/O`,
+      'our children run with the environment the engine gives its workers (glibc.malloc.hugetlb=1: fresh volumes faulted in 2 MiB pages, as numpy does for its big arrays)',
       `at ${fmtRatio(GOAL_SPEEDUP)} the whole seed run would have to take ≤ ${fmtSec(pyTotal / GOAL_SPEEDUP)} s in this run; --cpu-prof writes the children's profiles (pipeline-run-seed-*.cpuprofile)`,
     ],
   })

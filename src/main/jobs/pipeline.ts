@@ -9,10 +9,12 @@ import { computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
 import { writeNpyAtomic } from '../io/atomic'
-import { huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
+import { BufferPool, Carver } from './bufferPool'
+import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
 import { closeBall } from '../pipeline/morphology'
 import { resampleGrid } from '../pipeline/resampleGrid'
 import { zoomCubic } from '../pipeline/resampleBSpline'
+import { zoomScratchLength } from '../pipeline/resampleSeparable'
 import { zoomLinear } from '../pipeline/resampleLinear'
 import { SEED_AIR_THRESHOLD_HU, segmentLungsSeedBoth } from '../pipeline/segmentLungs'
 import { segmentLungsRobust } from '../pipeline/segmentLungsRobust'
@@ -86,29 +88,45 @@ export function timer(): { lap(name: string): void; timings: Record<string, numb
 /**
  * @param root folder the headers' paths are relative to
  * @param headers the series' slices, any order
+ * @param pool big buffers to reuse; a worker keeps one between scans. Within a run the source
+ *   volume's memory takes the resampled volume and the resampling scratch takes the masks
+ *   whatever the pool, so a run touches fresh memory for two volumes, not six.
  */
-/** One spare buffer a long-lived process (a worker) keeps between scans for the source volume. */
-export interface VolumeRecycler {
-  take(): ArrayBuffer | undefined
-  give(buffer: ArrayBuffer): void
-}
-
 export async function runPipeline(
   root: string,
   headers: HeaderRecord[],
   params: Partial<PipelineParams>,
   outDir: string,
-  recycler?: VolumeRecycler,
+  pool: BufferPool = new BufferPool(),
 ): Promise<PipelineResult> {
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
   const t = timer()
   const geom = computeGeometry(headers, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)
   t.lap('geometry')
-  const vol = await loadHuVolume(root, ordered, p.mode, recycler?.take())
-  // Held in a `let` so the source volume can be dropped once resampled (peak memory).
-  let hu: Int16Array | null = vol.hu
-  vol.hu = new Int16Array(0)
+  const first = ordered[0]
+  const sourceBuf = pool.take(first ? first.rows * first.columns * ordered.length * 2 : 0)
+  const taken = [sourceBuf]
+  try {
+    return await stages(p, t, geom, ordered, root, outDir, pool, sourceBuf, taken)
+  } finally {
+    for (const b of taken) pool.give(b)
+  }
+}
+
+async function stages(
+  p: PipelineParams,
+  t: ReturnType<typeof timer>,
+  geom: ReturnType<typeof computeGeometry>,
+  ordered: HeaderRecord[],
+  root: string,
+  outDir: string,
+  pool: BufferPool,
+  sourceBuf: ArrayBuffer,
+  taken: ArrayBuffer[],
+): Promise<PipelineResult> {
+  const vol = await loadHuVolume(root, ordered, p.mode, sourceBuf)
+  const hu = vol.hu
   t.lap('hu')
   const outputs: OutputFile[] = []
   outputs.push({ name: 'hu.npy', fileBytes: await writeNpyAtomic(join(outDir, 'hu.npy'), hu, vol.shape) })
@@ -127,49 +145,104 @@ export async function runPipeline(
     outputs,
     timingsMs: t.timings,
   }
-  if (p.stage === 'hu') {
-    recycler?.give(hu.buffer as ArrayBuffer)
-    return result
-  }
+  if (p.stage === 'hu') return result
 
   const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
-  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(hu, vol.shape, grid.outShape)
-  recycler?.give(hu.buffer as ArrayBuffer)
-  hu = null
+  const m = grid.outShape[0] * grid.outShape[1] * grid.outShape[2]
+  const scratchBuf = pool.take(zoomScratchLength(vol.shape, grid.outShape) * 4)
+  taken.push(scratchBuf)
+  // The resampled volume overwrites the source it is made from (the zoom reads the source in
+  // its first pass only); hu.npy is on disk by now.
+  let dstBuf = hu.buffer as ArrayBuffer
+  if (dstBuf.byteLength < m * 2) taken.push((dstBuf = pool.take(m * 2)))
+  const buffers = { scratch: new Float32Array(scratchBuf), dst: new Int16Array(dstBuf, 0, m) }
+  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(hu, vol.shape, grid.outShape, buffers)
   t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
   result.resampledShape = grid.outShape
   result.resampledSpacing = grid.reportedSpacing
-  outputs.push({ name: 'resampled.npy', fileBytes: await writeNpyAtomic(join(outDir, 'resampled.npy'), image, grid.outShape) })
-  t.lap('writeResampled')
+  // Written while the masks are computed (the kernel copies it out on another core); only the
+  // closing changes the image, so it waits for the file first.
+  const writingResampled = writeNpyAtomic(join(outDir, 'resampled.npy'), image, grid.outShape)
+  const resampledWritten = async (): Promise<void> => {
+    if (outputs.some((o) => o.name === 'resampled.npy')) return
+    outputs.push({ name: 'resampled.npy', fileBytes: await writingResampled })
+  }
+  if (p.stage === 'resampled' || p.closingMm > 0) {
+    await resampledWritten()
+    t.lap('writeResampled')
+  }
   if (p.stage === 'resampled') return result
 
-  // Masks are measured on the grid the voxels really sit on (robust) or the tutorial's (seed).
-  const spacing = grid.reportedSpacing
-  const hist = huHistogram(image)
-  if (p.closingMm > 0) {
-    closeAirGaps(image, grid.outShape, spacing, p.closingMm)
-    t.lap('closing')
+  // The scratch is free once resampled: the masks and the stats' working mask live in it.
+  const carve = new Carver(scratchBuf, pool)
+  let masks: Masks
+  try {
+    masks = computeMasks(p, image, grid.outShape, grid.reportedSpacing, carve, t)
+  } catch (err) {
+    // The buffers go back to the pool on return: the write must be done with them first.
+    await writingResampled.catch(() => undefined)
+    throw err
+  } finally {
+    taken.push(...carve.extra)
   }
-  let fill: Uint8Array
-  let noFill: Uint8Array
-  if (p.mode === 'seed') ({ fill, noFill } = segmentLungsSeedBoth(image, grid.outShape))
-  else ({ fill, noFill } = segmentLungsRobust(image, grid.outShape, spacing))
-  t.lap('segment')
-  const stats: MaskStats = maskStats(image, fill, grid.outShape, spacing)
-  let nNoFill = 0
-  for (let i = 0; i < noFill.length; i++) nNoFill += noFill[i]!
-  t.lap('flags')
-  outputs.push({ name: 'mask_fill.npy', fileBytes: await writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape) })
-  outputs.push({ name: 'mask_nofill.npy', fileBytes: await writeNpyAtomic(join(outDir, 'mask_nofill.npy'), noFill, grid.outShape) })
-  t.lap('writeMasks')
+  const { fill, noFill, stats, hist } = masks
+  await resampledWritten()
+  // Both settle before anything is thrown: their buffers go back to the pool on return.
+  const written = await Promise.allSettled([
+    writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape),
+    writeNpyAtomic(join(outDir, 'mask_nofill.npy'), noFill, grid.outShape),
+  ])
+  for (const w of written) if (w.status === 'rejected') throw w.reason
+  const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
+  outputs.push({ name: 'mask_fill.npy', fileBytes: fillBytes! }, { name: 'mask_nofill.npy', fileBytes: noFillBytes! })
+  t.lap('writes')
   result.flags = [...geom.flags, ...stats.flags]
   result.maskFraction = stats.fraction
-  result.maskFractionNoFill = nNoFill / noFill.length
+  result.maskFractionNoFill = masks.noFillVoxels / noFill.length
   result.maskVolumeMl = stats.volumeMl
   result.leftLungMl = stats.leftMl
   result.rightLungMl = stats.rightMl
   result.histogram = { edges: [...hist.edges], counts: [...hist.counts] }
   return result
+}
+
+interface Masks {
+  fill: Uint8Array
+  noFill: Uint8Array
+  noFillVoxels: number
+  stats: MaskStats
+  hist: Histogram
+}
+
+/** Closing (on request), both masks and their statistics, in memory carved from the scratch. */
+function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing: Vec3, carve: Carver, t: ReturnType<typeof timer>): Masks {
+  // Masks are measured on the grid the voxels really sit on (robust) or the tutorial's (seed).
+  const m = image.length
+  const hist = huHistogram(image)
+  if (p.closingMm > 0) {
+    closeAirGaps(image, shape, spacing, p.closingMm)
+    t.lap('closing')
+  }
+  let fill: Uint8Array
+  let noFill: Uint8Array
+  let body: BodyMeasures | undefined
+  if (p.mode === 'seed') {
+    ;({ fill, noFill } = segmentLungsSeedBoth(image, shape, {
+      fill: carve.u8(m),
+      noFill: carve.u8(m),
+      onFirstLabelling: (rl, binary) => (body = bodyFromLabelling(rl, binary, 2, image, MASK_FLAG_THRESHOLDS.metalHu)),
+    }))
+  } else ({ fill, noFill } = segmentLungsRobust(image, shape, spacing))
+  t.lap('segment')
+  const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
+    body,
+    scratch: body ? undefined : carve.u8(m),
+    oneComponent: p.mode === 'seed', // the largest air component, by construction
+  })
+  let noFillVoxels = 0
+  for (let i = 0; i < noFill.length; i++) noFillVoxels += noFill[i]!
+  t.lap('flags')
+  return { fill, noFill, noFillVoxels, stats, hist }
 }
 
 /**

@@ -10,20 +10,11 @@ import { isSkipped, readHeader } from '../dicom/header'
 import type { HeaderRecord } from '../dicom/types'
 import { statSync } from 'node:fs'
 import { CuratorError } from '../../shared/errors'
-import { runPipeline, type VolumeRecycler } from './pipeline'
+import { BufferPool } from './bufferPool'
+import { runPipeline } from './pipeline'
 
-// Keeps the largest source-volume buffer between scans (see loadHuVolume's `reuse`).
-let spare: ArrayBuffer | undefined
-const recycler: VolumeRecycler = {
-  take: () => {
-    const b = spare
-    spare = undefined
-    return b
-  },
-  give: (b) => {
-    if (!spare || b.byteLength > spare.byteLength) spare = b
-  },
-}
+// The run's two big buffers (source volume, resampling scratch) stay for the next scan.
+const pool = new BufferPool(2)
 
 interface ParentPort {
   postMessage(msg: unknown): void
@@ -49,7 +40,7 @@ async function handle(msg: MainToWorker): Promise<void> {
       headers.push(h)
     }
     await mkdir(job.outDir, { recursive: true })
-    const result = await runPipeline(job.root, headers, job.params, job.outDir, recycler)
+    const result = await runPipeline(job.root, headers, job.params, job.outDir, pool)
     send({ type: 'done', jobId: job.jobId, result })
   } catch (err) {
     send({ type: 'failed', jobId: job.jobId, error: toErrorInfo(err) })

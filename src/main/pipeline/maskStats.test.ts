@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { MASK_FLAG_THRESHOLDS, huHistogram, maskStats } from './maskStats'
+import { uniform } from '../phantom/prng'
+import { componentSizes, label3d, labelRuns, largestLabel, runSizes } from './connectedComponents'
+import { MASK_FLAG_THRESHOLDS, bodyFromLabelling, bodyMeasures, huHistogram, maskStats } from './maskStats'
+import { segmentLungsSeedBoth } from './segmentLungs'
 
 /**
  * [z 2, y 10, x 12], voxels 2 × 1 × 1 mm (0.002 mL): air around a body (y 1–8, x 1–10, +40 HU)
@@ -51,6 +54,45 @@ describe('maskStats', () => {
     expect(st.sideMethod).toBe('midline')
     expect([st.rightMl, st.leftMl, st.balance]).toEqual([0.008, 0, 0])
     expect(st.flags.map((f) => f.code)).toEqual(['tiny_mask', 'one_lung'])
+  })
+
+  it("takes the body from the seed segmentation's first labelling, equal to labelling it alone", () => {
+    // Sparse random specks (under 26-connectivity's percolation threshold, ~0.1): many small
+    // dense components, often several of the largest size, so ties must break the same way.
+    const shape: [number, number, number] = [9, 13, 17]
+    let ties = 0
+    for (let seed = 1; seed <= 20; seed++) {
+      const rand = uniform(seed)
+      const density = 0.03 + 0.01 * (seed % 6)
+      const image = new Int16Array(shape[0] * shape[1] * shape[2])
+      for (let i = 0; i < image.length; i++) image[i] = rand() < density ? Math.round(rand() * 3000) : -1000
+      const dense = Uint8Array.from(image, (v) => (v > -320 ? 1 : 0))
+      const sizes = [...runSizes(labelRuns(dense, shape))].slice(1)
+      if (sizes.filter((k) => k === Math.max(...sizes)).length > 1) ties++
+      // Reference: label the dense voxels alone, voxel by voxel.
+      const { labels, count } = label3d(dense, shape)
+      const body = largestLabel(componentSizes(labels, count))
+      let n = 0
+      let sx = 0
+      let metalVoxels = 0
+      labels.forEach((l, i) => {
+        if (l !== body) return
+        n++
+        sx += i % shape[2]
+        if (image[i]! > 2500) metalVoxels++
+      })
+      const want = { midlineX: sx / n, metalVoxels }
+      expect(bodyMeasures(image, shape, 2500)).toEqual(want)
+      let got: ReturnType<typeof bodyMeasures> | undefined
+      const masks = segmentLungsSeedBoth(image, shape, {
+        onFirstLabelling: (rl, binary) => (got = bodyFromLabelling(rl, binary, 2, image, 2500)),
+      })
+      expect(got).toEqual(want)
+      // The seed fill mask is one component: the left/right split may skip labelling it.
+      const known = maskStats(image, masks.fill, shape, [1, 1, 1], MASK_FLAG_THRESHOLDS, { body: got, oneComponent: true })
+      expect(known).toEqual(maskStats(image, masks.fill, shape, [1, 1, 1]))
+    }
+    expect(ties).toBeGreaterThan(3)
   })
 
   it("measures how much of the volume's sides the mask covers", () => {

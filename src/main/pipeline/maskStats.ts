@@ -8,7 +8,7 @@
  * (1\0\0\0\1\0), so x grows toward the patient's LEFT: the right lung is at low x.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
+import { LabelScratch, type RunLabelling, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
 
 /**
@@ -90,13 +90,45 @@ export interface MaskStats {
   flags: MaskFlag[]
 }
 
-/** The body: the largest 26-connected dense (HU > −320) component; its midline and metal. */
-function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s: LabelScratch) {
-  const dense = new Uint8Array(image.length)
-  for (let i = 0; i < image.length; i++) dense[i] = image[i]! > SEED_AIR_THRESHOLD_HU ? 1 : 0
-  const rl = labelRuns(dense, shape, { background: 0, connectivity: 26, scratch: s })
-  const body = largestLabel(runSizes(rl))
-  const X = shape[2]
+export interface BodyMeasures {
+  /** Column of the body's midline (mean x of the body's voxels). */
+  midlineX: number
+  /** Voxels of the body above the metal threshold. */
+  metalVoxels: number
+}
+
+/**
+ * The body: the largest 26-connected dense (HU > −320) component; its midline and metal.
+ * `dense` (voxel count, any content) is the working buffer; allocated when absent.
+ */
+export function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s = new LabelScratch(), dense?: Uint8Array): BodyMeasures {
+  const d = dense ?? new Uint8Array(image.length)
+  for (let i = 0; i < image.length; i++) d[i] = image[i]! > SEED_AIR_THRESHOLD_HU ? 1 : 0
+  return bodyFromLabelling(labelRuns(d, shape, { background: 0, connectivity: 26, scratch: s }), d, 1, image, metalHu)
+}
+
+/**
+ * {@link bodyMeasures} from a labelling someone already made of a thresholded image
+ * (`values[i]` = `denseValue` where HU > −320; other values may be labelled too, as in the
+ * tutorial's first labelling, whose components of each value are those of its own labelling).
+ */
+export function bodyFromLabelling(
+  rl: RunLabelling,
+  values: ArrayLike<number>,
+  denseValue: number,
+  image: Int16Array,
+  metalHu: number,
+): BodyMeasures {
+  const X = rl.shape[2]
+  const sizes = runSizes(rl)
+  const dense = new Uint8Array(rl.count + 1)
+  forEachRun(rl, (l, off) => {
+    if (values[off] === denseValue) dense[l] = 1
+  })
+  // Ties go to the lowest label, as largestLabel's: the raster order of dense components is
+  // the same whether or not the other value is labelled too.
+  let body = 0
+  for (let l = 1; l <= rl.count; l++) if (dense[l] && (body === 0 || sizes[l]! > sizes[body]!)) body = l
   let n = 0
   let sx = 0
   let metal = 0
@@ -110,9 +142,19 @@ function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s: Labe
   return { midlineX: n ? sx / n : (X - 1) / 2, metalVoxels: metal }
 }
 
+export interface KnownMeasures {
+  /** The body's measures when the caller has them (from the segmentation's own labelling). */
+  body?: BodyMeasures
+  /** Working buffer of the voxel count, any content; allocated when needed and absent. */
+  scratch?: Uint8Array
+  /** The mask is one connected component (the seed mode's is, by construction). */
+  oneComponent?: boolean
+}
+
 /** Left/right volumes in voxels: by the two large components when there are two, else at x = midline. */
-function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratch) {
+function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratch, oneComponent: boolean) {
   const X = shape[2]
+  if (oneComponent) return midlineSides(mask, X, midlineX)
   const rl = labelRuns(mask, shape, { background: 0, connectivity: 26, scratch: s })
   const sizes = runSizes(rl)
   const first = largestLabel(sizes)
@@ -134,8 +176,13 @@ function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratc
       else left += sizes[l]!
     }
     if (side(first) !== side(second)) return { right, left, method: 'components' as const }
-    right = left = 0
   }
+  return midlineSides(mask, X, midlineX)
+}
+
+function midlineSides(mask: Uint8Array, X: number, midlineX: number) {
+  let right = 0
+  let left = 0
   const cut = Math.ceil(midlineX)
   for (let i = 0; i < mask.length; i += X)
     for (let x = 0; x < X; x++) {
@@ -164,6 +211,7 @@ export function maskStats(
   shape: Shape3,
   spacing: Readonly<Vec3>,
   thresholds: MaskFlagThresholds = MASK_FLAG_THRESHOLDS,
+  known: KnownMeasures = {},
 ): MaskStats {
   checkShape(image, shape)
   checkShape(mask, shape)
@@ -171,8 +219,8 @@ export function maskStats(
   const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000
   let n = 0
   for (let i = 0; i < mask.length; i++) n += mask[i]!
-  const { midlineX, metalVoxels } = bodyMeasures(image, shape, thresholds.metalHu, s)
-  const lr = sides(mask, shape, midlineX, s)
+  const { midlineX, metalVoxels } = known.body ?? bodyMeasures(image, shape, thresholds.metalHu, s, known.scratch)
+  const lr = sides(mask, shape, midlineX, s, known.oneComponent ?? false)
   const stats: MaskStats = {
     voxels: mask.length,
     maskVoxels: n,
@@ -245,18 +293,19 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
   if (!Number.isInteger(bins) || bins < 1)
     throw new RangeError(`huHistogram: bins must be a positive integer, got ${bins}`)
   const counts = new Float64Array(bins)
+  // One pass: a count per int16 value; the range comes from the table, not a second pass.
+  const perValue = new Float64Array(65536)
+  for (let i = 0; i < image.length; i++) perValue[image[i]! + 32768]!++
   let lo = 0
   let hi = 1 // numpy's range for an empty array
   if (image.length > 0) {
-    lo = 32767
-    hi = -32768
-    for (let i = 0; i < image.length; i++) {
-      const v = image[i]!
-      if (v < lo) lo = v
-      if (v > hi) hi = v
-    }
+    let k = 0
+    while (perValue[k] === 0) k++
+    lo = k - 32768
+    k = 65535
+    while (perValue[k] === 0) k--
+    hi = k - 32768
   }
-  const min = lo
   let first = lo
   let last = hi
   if (first === last) {
@@ -268,12 +317,10 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
   for (let i = 0; i <= bins; i++) edges[i] = i * step + first
   edges[bins] = last
   if (image.length === 0) return { edges, counts }
-  const perValue = new Float64Array(hi - min + 1)
-  for (let i = 0; i < image.length; i++) perValue[image[i]! - min]!++
   const norm = bins / (last - first)
-  for (let k = 0; k < perValue.length; k++) {
+  for (let k = lo + 32768; k <= hi + 32768; k++) {
     if (perValue[k] === 0) continue
-    const v = min + k
+    const v = k - 32768
     let idx = Math.trunc((v - first) * norm)
     if (idx === bins) idx--
     if (v < edges[idx]!) idx--

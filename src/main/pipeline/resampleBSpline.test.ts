@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { uniform as random } from '../phantom/prng'
 import { bsplinePrefilter, cubicAxisPlan, zoomCubic, zoomScratchLength } from './resampleBSpline'
+import { zoomLinear } from './resampleLinear'
 
 const Z = Math.sqrt(3) - 2
 
@@ -169,8 +170,32 @@ describe('zoomCubic', () => {
   it('reuses a scratch buffer and refuses one that is too small', () => {
     const src = volume([4, 4, 4], (z, y, x) => z * 100 + y * 10 + x)
     const scratch = new Float32Array(zoomScratchLength([4, 4, 4], [6, 6, 6]))
-    expect(zoomCubic(src, [4, 4, 4], [6, 6, 6], scratch)).toEqual(zoomCubic(src, [4, 4, 4], [6, 6, 6]))
-    expect(() => zoomCubic(src, [4, 4, 4], [6, 6, 6], new Float32Array(3))).toThrow(/scratch/)
+    expect(zoomCubic(src, [4, 4, 4], [6, 6, 6], { scratch })).toEqual(zoomCubic(src, [4, 4, 4], [6, 6, 6]))
+    expect(() => zoomCubic(src, [4, 4, 4], [6, 6, 6], { scratch: new Float32Array(3) })).toThrow(/scratch/)
+  })
+
+  it('writes its result into the source volume\'s own memory when asked (both pass orders)', () => {
+    // [6,9,9]→[8,5,5]: the plane shrinks most (in-plane passes first); [6,9,9]→[3,12,12]: z first.
+    const cases: Array<[[number, number, number], [number, number, number]]> = [
+      [[6, 9, 9], [8, 5, 5]],
+      [[6, 9, 9], [3, 8, 8]],
+    ]
+    for (const [shape, out] of cases) {
+      const src = volume(shape, (z, y, x) => ((z * 37 + y * 11 + x * 5) % 23) * 40 - 500)
+      const want = zoomCubic(src, shape, out)
+      const n = out[0] * out[1] * out[2]
+      expect(n).toBeLessThanOrEqual(src.length)
+      const shared = src.slice()
+      const dst = new Int16Array(shared.buffer, 0, n)
+      expect(zoomCubic(shared, shape, out, { dst })).toBe(dst)
+      expect(dst).toEqual(want)
+      const sharedLinear = src.slice()
+      const dstLinear = new Int16Array(sharedLinear.buffer, 0, n)
+      const wantLinear = zoomLinear(src, shape, out)
+      zoomLinear(sharedLinear, shape, out, { dst: dstLinear })
+      expect(dstLinear).toEqual(wantLinear)
+    }
+    expect(() => zoomCubic(new Int16Array(8), [2, 2, 2], [3, 3, 3], { dst: new Int16Array(26) })).toThrow(/dst/)
   })
 
   it('rejects shapes that do not fit the data with BAD_ARGUMENT', () => {

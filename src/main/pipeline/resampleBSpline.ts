@@ -20,7 +20,7 @@
  *
  * Here each axis is a 1-D pass (see resampleSeparable.ts). The gain is folded into the weights.
  */
-import { type AxisPlan, checkZoomArgs, zoomScratchLength as scratchLength, zoomSeparable } from './resampleSeparable'
+import { type AxisPlan, checkZoomArgs, zoomScratchLength as scratchLength, zoomSeparable, type ZoomBuffers } from './resampleSeparable'
 
 /** scipy's pole for order 3, √3 − 2: the double its literal -0.2679491924311227064725… parses to. */
 export const BSPLINE_POLE = -0.2679491924311227
@@ -118,9 +118,9 @@ export function zoomCubic(
   src: Int16Array,
   shape: readonly number[],
   outShape: readonly number[],
-  scratch?: Float32Array,
+  buffers: ZoomBuffers = {},
 ): Int16Array {
   checkZoomArgs(src, shape, outShape)
   const plans = [0, 1, 2].map((a) => cubicAxisPlan(shape[a]!, outShape[a]!)) as [AxisPlan, AxisPlan, AxisPlan]
-  return zoomSeparable(src, shape, outShape, plans, scratch)
+  return zoomSeparable(src, shape, outShape, plans, buffers)
 }

@@ -221,16 +221,24 @@ function zoomZ(src: Int16Array | Float32Array, plane: number, pz: AxisPlan, dst:
   }
 }
 
-/**
- * Zooms `src` ([z][y][x], C order) to `outShape` with the given per-axis plans [z, y, x].
- * @param scratch float32 buffer of at least {@link zoomScratchLength} values to reuse; allocated when absent.
- */
+/** Memory a zoom may use instead of allocating. */
+export interface ZoomBuffers {
+  /** Float32 intermediate of at least {@link zoomScratchLength} values. */
+  scratch?: Float32Array
+  /**
+   * The result, exactly the output's voxel count. It may share memory with `src`: the source
+   * is read only by the first pass and the result written only by the second.
+   */
+  dst?: Int16Array
+}
+
+/** Zooms `src` ([z][y][x], C order) to `outShape` with the given per-axis plans [z, y, x]. */
 export function zoomSeparable(
   src: Int16Array,
   shape: readonly number[],
   outShape: readonly number[],
   plans: readonly [AxisPlan, AxisPlan, AxisPlan],
-  scratch?: Float32Array,
+  { scratch, dst: given }: ZoomBuffers = {},
 ): Int16Array {
   const [nz, ny, nx] = shape as [number, number, number]
   const [mz, my, mx] = outShape as [number, number, number]
@@ -238,8 +246,10 @@ export function zoomSeparable(
   const need = zoomScratchLength(shape, outShape)
   if (scratch && scratch.length < need)
     throw new CuratorError('BAD_ARGUMENT', `zoom: scratch holds ${scratch.length} floats, ${need} needed`)
+  if (given && given.length !== mz * my * mx)
+    throw new CuratorError('BAD_ARGUMENT', `zoom: dst holds ${given.length} voxels, ${mz * my * mx} needed`)
   const mid = scratch ? scratch.subarray(0, need) : new Float32Array(need)
-  const dst = new Int16Array(mz * my * mx)
+  const dst = given ?? new Int16Array(mz * my * mx)
   const slice = new SliceZoom(py, px)
   if (mz * ny * nx < nz * my * mx) {
     // z shrinks the most: z pass first, into [mz][ny][nx].

@@ -14,7 +14,7 @@
  * - the final `label(1 − (binary − 1), background=0)` has the same components as labelling the
  *   1s with background 2, and the kept component is written straight into the output.
  */
-import { LabelScratch, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
+import { LabelScratch, type RunLabelling, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
 
 /** The tutorial's threshold: `image > -320` is dense. */
 export const SEED_AIR_THRESHOLD_HU = -320
@@ -25,12 +25,25 @@ const DENSE = 2
 export type Shape3 = readonly [number, number, number]
 
 /**
+ * Sees the first labelling (every voxel; `binary` holds 1 = air, 2 = dense, outside air not yet
+ * merged), valid only during the call: the body's measures come from it for free.
+ */
+export type FirstLabellingHook = (rl: RunLabelling, binary: Uint8Array) => void
+
+/**
  * Steps 1–2: threshold to 1/2, then the corner voxel's component (outside air, if the corner
  * is air) becomes dense. Writes into `binary`.
  */
-export function seedBinary(image: Int16Array, shape: Shape3, binary: Uint8Array, scratch: LabelScratch): Uint8Array {
+export function seedBinary(
+  image: Int16Array,
+  shape: Shape3,
+  binary: Uint8Array,
+  scratch: LabelScratch,
+  onFirstLabelling?: FirstLabellingHook,
+): Uint8Array {
   for (let i = 0; i < image.length; i++) binary[i] = image[i]! > SEED_AIR_THRESHOLD_HU ? DENSE : AIR
   const rl = labelRuns(binary, shape, { background: null, connectivity: 26, scratch })
+  onFirstLabelling?.(rl, binary)
   // Voxel [0, 0, 0] is the first voxel of run 0, and run 0 always gets label 1.
   forEachRun(rl, (label, off, len) => {
     if (label === 1) binary.fill(DENSE, off, off + len)
@@ -84,12 +97,26 @@ export function segmentLungsSeed(
   return seedKeepLargestAir(binary, shape, scratch)
 }
 
+export interface SeedBothOptions {
+  /** Output buffers of the voxel count, any content; allocated when absent. */
+  fill?: Uint8Array
+  noFill?: Uint8Array
+  onFirstLabelling?: FirstLabellingHook
+}
+
 /** Both masks, sharing the threshold and the outside-air labelling (the costly first label). */
-export function segmentLungsSeedBoth(image: Int16Array, shape: Shape3): { fill: Uint8Array; noFill: Uint8Array } {
+export function segmentLungsSeedBoth(
+  image: Int16Array,
+  shape: Shape3,
+  opts: SeedBothOptions = {},
+): { fill: Uint8Array; noFill: Uint8Array } {
   checkShape(image, shape)
+  for (const b of [opts.fill, opts.noFill])
+    if (b && b.length !== image.length) throw new RangeError(`segmentLungs: output of ${b.length} voxels for ${image.length}`)
   const scratch = new LabelScratch()
-  const noFill = seedBinary(image, shape, new Uint8Array(image.length), scratch)
-  const fill = noFill.slice()
+  const noFill = seedBinary(image, shape, opts.noFill ?? new Uint8Array(image.length), scratch, opts.onFirstLabelling)
+  const fill = opts.fill ?? new Uint8Array(image.length)
+  fill.set(noFill)
   seedFill(fill, shape, scratch)
   seedKeepLargestAir(fill, shape, scratch)
   seedKeepLargestAir(noFill, shape, scratch)
