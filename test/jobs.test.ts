@@ -3,13 +3,14 @@
  * fail or resume exactly the scans they touch, and every result is recorded exactly once.
  */
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { VERSION } from '../src/main/core'
 import { scanRoot } from '../src/main/dicom/scanRoot'
 import { JobEngine } from '../src/main/jobs/engine'
-import { nodeWorkerFactory } from '../src/main/jobs/nodeWorker'
+import { WORKER_NICE, nodeWorkerFactory } from '../src/main/jobs/nodeWorker'
 import { writePhantomSeries } from '../src/main/phantom'
 import { openDb, type Db } from '../src/main/store/db'
 import type { WorkerPort } from '../src/shared/worker'
@@ -87,6 +88,21 @@ describe('job engine', () => {
     expect((await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))).done).toBe(0)
     expect(runs(db)).toHaveLength(N)
     db.close()
+  })
+
+  it('workers start at a lower CPU priority, with malloc asking for huge pages', async () => {
+    const port = nodeWorkerFactory()()
+    try {
+      const pid = port.pid!
+      expect(getPriority(pid)).toBe(Math.min(19, getPriority() + WORKER_NICE))
+      expect(getPriority(pid)).toBeGreaterThan(getPriority())
+      if (process.platform === 'linux') {
+        const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+        expect(environ.find((e) => e.startsWith('GLIBC_TUNABLES='))).toMatch(/glibc\.malloc\.hugetlb=1/)
+      }
+    } finally {
+      port.kill()
+    }
   })
 
   it('a worker killed with SIGKILL fails only its scan; the pool replaces it and goes on', async () => {

@@ -2,7 +2,7 @@ import { utilityProcess } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MainToWorker, WorkerPort, WorkerToMain } from '../../shared/worker'
-import { forwardWorkerOutput } from '../jobs/nodeWorker'
+import { forwardWorkerOutput, lowerPriority, workerEnv } from '../jobs/nodeWorker'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -10,8 +10,10 @@ const here = dirname(fileURLToPath(import.meta.url))
 export function utilityWorkerFactory(): () => WorkerPort {
   const entry = join(here, 'worker.js')
   return () => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'ct-curator-worker', stdio: 'pipe' })
+    const child = utilityProcess.fork(entry, [], { serviceName: 'ct-curator-worker', stdio: 'pipe', env: workerEnv() })
     forwardWorkerOutput(child.pid, child.stdout, child.stderr)
+    // Its pid is known once it has started.
+    child.once('spawn', () => lowerPriority(child.pid))
     return {
       get pid() {
         return child.pid

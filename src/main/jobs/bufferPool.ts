@@ -11,7 +11,7 @@ export class BufferPool {
   private free: ArrayBuffer[] = []
 
   /** @param keep buffers kept between uses (the largest ones); more are left to the GC. */
-  constructor(private readonly keep = 2) {}
+  constructor(private readonly keep = 6) {}
 
   /** The smallest free buffer of at least `bytes`, or a new one of exactly `bytes`. */
   take(bytes: number): ArrayBuffer {

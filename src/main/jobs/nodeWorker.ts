@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -34,6 +35,24 @@ export function workerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
   return { ...base, GLIBC_TUNABLES: tunables ? `${tunables}:glibc.malloc.hugetlb=1` : 'glibc.malloc.hugetlb=1' }
 }
 
+/**
+ * Workers run at a lower CPU priority than the process that drives them (its nice value + 10 on
+ * POSIX, "below normal" on Windows): when every core is busy preprocessing, the app's main thread
+ * (IPC, the UI's events, SQLite writes) still gets a core the moment it has work, instead of
+ * queueing behind the workers for a scheduler slice. Lowering one's own child's priority needs
+ * no privilege; a failure only costs responsiveness, so it is ignored.
+ */
+export const WORKER_NICE = 10
+
+export function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return
+  try {
+    setPriority(pid, Math.min(19, getPriority() + WORKER_NICE))
+  } catch {
+    // e.g. a sandbox that forbids it: workers then share the cores equally with the main thread
+  }
+}
+
 export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => WorkerPort {
   // From source (tsx) the worker is worker.ts; in a bundle it sits beside us as worker.js.
   const js = join(here, 'worker.js')
@@ -45,6 +64,7 @@ export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => 
   return () => {
     const child = fork(entry, [], { execArgv, env: workerEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' })
     forwardWorkerOutput(child.pid, child.stdout, child.stderr)
+    lowerPriority(child.pid)
     return {
       get pid() {
         return child.pid

@@ -232,7 +232,10 @@ function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing
       noFill: carve.u8(m),
       onFirstLabelling: (rl, binary) => (body = bodyFromLabelling(rl, binary, 2, image, MASK_FLAG_THRESHOLDS.metalHu)),
     }))
-  } else ({ fill, noFill } = segmentLungsRobust(image, shape, spacing))
+  } else {
+    const buffers = { fill: carve.u8(m), noFill: carve.u8(m), cls: carve.u8(m) }
+    ;({ fill, noFill } = segmentLungsRobust(image, shape, spacing, {}, buffers))
+  }
   t.lap('segment')
   const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
     body,

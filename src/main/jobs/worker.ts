@@ -13,8 +13,10 @@ import { CuratorError } from '../../shared/errors'
 import { BufferPool } from './bufferPool'
 import { runPipeline } from './pipeline'
 
-// The run's two big buffers (source volume, resampling scratch) stay for the next scan.
-const pool = new BufferPool(2)
+// A run's big buffers (source, scratch, masks when they do not fit the scratch) stay for the
+// next scan: a worker in its stride allocates no fresh volume memory. Workers live for one
+// processing run, so this memory is given back when the run ends.
+const pool = new BufferPool()
 
 interface ParentPort {
   postMessage(msg: unknown): void

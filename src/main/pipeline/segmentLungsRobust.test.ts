@@ -99,6 +99,21 @@ describe('segmentLungsRobust on a toy chest', () => {
 })
 
 describe('fillHoles2d', () => {
+  it('gives the same masks in reused buffers whatever they held', () => {
+    for (const extra of [{}, { tray: true, channel: true }]) {
+      const c = toyChest(extra)
+      const want = segmentLungsRobust(c.hu, c.shape, SPACING, TOY)
+      expect(count(want.fill)).toBeGreaterThan(0)
+      const junk = () => Uint8Array.from({ length: c.hu.length }, (_, i) => (i * 7) % 5)
+      const buffers = { fill: junk(), noFill: junk(), cls: junk() }
+      const got = segmentLungsRobust(c.hu, c.shape, SPACING, TOY, buffers)
+      expect(got.fill).toBe(buffers.fill)
+      expect(got.noFill).toBe(buffers.noFill)
+      expect(got.fill).toEqual(want.fill)
+      expect(got.noFill).toEqual(want.noFill)
+    }
+  })
+
   it('fills enclosed background up to a size, never what reaches the slice border', () => {
     // A ring around one hole pixel and a 2 × 2 hole; a notch at the right opens nothing.
     const m = Uint8Array.from(['111111', '101001', '111001', '111111', '000000'].join('').split(''), Number)

@@ -145,20 +145,31 @@ export function fillHoles2d(
   return mask
 }
 
+/** Voxel-count buffers (any content) the segmentation may use instead of allocating. */
+export interface RobustBuffers {
+  /** Working classes; its content is lost. */
+  cls?: Uint8Array
+  fill?: Uint8Array
+  noFill?: Uint8Array
+}
+
 export function segmentLungsRobust(
   image: Int16Array,
   shape: Shape3,
   spacing: Readonly<Vec3>,
   options: RobustOptions = {},
+  buffers: RobustBuffers = {},
 ): RobustSegmentation {
   checkShape(image, shape)
   const o = { ...ROBUST_DEFAULTS, ...options }
   const s = new LabelScratch()
   const n = image.length
-  const cls = new Uint8Array(n)
+  for (const b of [buffers.cls, buffers.fill, buffers.noFill])
+    if (b && b.length !== n) throw new RangeError(`segmentLungsRobust: buffer of ${b.length} voxels for ${n}`)
+  const cls = buffers.cls ?? new Uint8Array(n)
   for (let i = 0; i < n; i++) cls[i] = image[i]! <= o.airThresholdHu ? INNER : DENSE
   // noFill doubles as the leak cut's scratch mask: one volume-sized allocation less.
-  const noFill = new Uint8Array(n)
+  const noFill = buffers.noFill ?? new Uint8Array(n)
   const outside = classifyOutsideAir(cls, noFill, shape, spacing, {
     radiusMm: o.leakCutRadiusMm,
     triggerMl: o.leakTriggerMl,
@@ -177,7 +188,9 @@ export function segmentLungsRobust(
 
   for (let i = 0; i < n; i++) noFill[i] = cls[i]! >= INNER && cls[i]! <= DEEP ? 1 : 0
   let lungComponents = keepLungs(noFill, shape, o.secondLungMinRatio, s, cls)
-  const fill = fillHoles2d(noFill.slice(), shape, o.maxHoleMm2 / (spacing[1] * spacing[2]), s)
+  const fill = buffers.fill ?? new Uint8Array(n)
+  fill.set(noFill)
+  fillHoles2d(fill, shape, o.maxHoleMm2 / (spacing[1] * spacing[2]), s)
   let airways: AirwayResult | null = null
   if (o.removeAirways && lungComponents > 0) {
     airways = removeAirways(fill, noFill, shape, spacing, midlineX, {
