@@ -96,12 +96,24 @@ export async function runNodeChild<T>(
     mkdirSync(ctx.cpuProfDir, { recursive: true })
     flags.unshift('--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${profName}.cpuprofile`)
   }
-  return lastJson<T>(await run(process.execPath, [...flags, join(BENCH_DIR, script), ...args], asWorker ? workerEnv() : process.env))
+  return lastJson<T>(await run(process.execPath, [...flags, join(BENCH_DIR, script), ...args], asWorker ? workerEnv() : plainEnv()))
 }
 
-/** Runs a Python script of this folder with Debian's interpreter. */
-export async function runPython<T>(script: string, args: string[]): Promise<T> {
-  return lastJson<T>(await run(PYTHON, [join(BENCH_DIR, script), ...args]))
+/**
+ * The environment without what workerEnv adds: the reference runs as a user runs it (numpy asks
+ * for huge pages for its big arrays by itself).
+ */
+function plainEnv(): NodeJS.ProcessEnv {
+  const t = (process.env.GLIBC_TUNABLES ?? '').split(':').filter((x) => x && x !== 'glibc.malloc.hugetlb=1')
+  const env = { ...process.env }
+  if (t.length > 0) env.GLIBC_TUNABLES = t.join(':')
+  else delete env.GLIBC_TUNABLES
+  return env
+}
+
+/** Runs a Python script of this folder with Debian's interpreter, in the user's environment. */
+export async function runPython<T>(script: string, args: string[], env: NodeJS.ProcessEnv = plainEnv()): Promise<T> {
+  return lastJson<T>(await run(PYTHON, [join(BENCH_DIR, script), ...args], env))
 }
 
 export async function pythonVersions(): Promise<string> {

@@ -9,6 +9,7 @@
  * V8 CPU profiles of the Node child processes (summarise one with
  * `npx tsx test/bench/profileSummary.ts <file>`).
  */
+import { spawnSync } from 'node:child_process'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, CACHE_ROOT, pythonVersions } from './common'
@@ -16,6 +17,7 @@ import { runIndexing } from './indexing'
 import { runJobs } from './jobs'
 import { runLoadHu } from './loadHu'
 import { runPipelineBench } from './pipeline'
+import { workerEnv } from '../../src/main/jobs/nodeWorker'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   indexing: runIndexing,
@@ -27,6 +29,13 @@ const ALIASES: Record<string, string> = { index: 'indexing', scan: 'indexing', l
 
 function usage(): string {
   return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [--cpu-prof]]'
+}
+
+// Measure in the environment workers get (see workerEnv): loadHu runs in this process.
+const env = workerEnv()
+if (env !== process.env) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env, stdio: 'inherit' })
+  process.exit(r.status ?? 1)
 }
 
 const args = process.argv.slice(2)
@@ -48,6 +57,7 @@ console.log('# CT Curator benchmarks')
 console.log(`machine: ${cpuList[0]?.model ?? 'unknown CPU'} × ${cpuList.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}`)
 console.log(`node ${process.version} (V8 ${process.versions.v8}); reference: ${await pythonVersions()}`)
 console.log(`inputs cached under ${CACHE_ROOT}`)
+console.log(`environment as the engine's workers get it: GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? '(unset)'}`)
 console.log(
   'note: timings are noisy on this small shared 2-core machine; fast cases are best of 3, every run is shown. Goals are printed beside the numbers, never asserted.',
 )

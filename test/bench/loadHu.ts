@@ -228,7 +228,7 @@ export async function runLoadHu(_ctx: BenchContext): Promise<void> {
       partRow('huMin/huMax pass over the volume', minMax),
     ],
     notes: [
-      `the gap between the two fills is page-fault cost: transparent huge pages are "${thpMode()}" here, so V8's fresh memory comes in 4 KiB pages; numpy madvises huge pages for big arrays`,
+      `the gap between the two fills is page-fault cost (transparent huge pages are "${thpMode()}" here; with glibc.malloc.hugetlb=1, as workers run, fresh volumes come in 2 MiB pages, as numpy's big arrays do)`,
     ],
   })
 }
