@@ -53,7 +53,33 @@ describe('incremental rescans with a real SQLite index', () => {
     const fourth = await scanRoot(root, { db })
     expect(fourth.stats.files).toBe(40)
     expect(db.prepare('SELECT count(*) FROM files').pluck().get()).toBe(40)
+    // p3's scan goes with its folder; the others keep their state.
+    expect(db.prepare('SELECT patient_id, status FROM scans ORDER BY 1').all()).toEqual([
+      { patient_id: 'P1', status: 'done' },
+      { patient_id: 'P2', status: 'pending' },
+    ])
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    db.close()
+  })
+
+  it('a scan that dies after its file rows and before its grouping is never answered from the stale grouping', async () => {
+    const root2 = join(dir, 'root2')
+    for (const [i, name] of ['a', 'b'].entries()) {
+      await writePhantomSeries(join(root2, name), { rows: 32, cols: 32, slices: 8, sliceSpacing: 5, seed: 60 + i, patientId: name.toUpperCase() })
+    }
+    const db = openDb(join(dir, 'half.sqlite'))
+    expect((await scanRoot(root2, { db })).series.map((x) => x.patientId)).toEqual(['A', 'B'])
+    // b goes away; the grouping's transaction fails as a kill would stop it: after the file
+    // rows are written (b's removed), before the series and scans are.
+    rmSync(join(root2, 'b'), { recursive: true })
+    db.exec("CREATE TEMP TRIGGER die BEFORE DELETE ON series BEGIN SELECT RAISE(ABORT, 'killed'); END")
+    await expect(scanRoot(root2, { db })).rejects.toThrow(/killed/)
+    expect(db.prepare('SELECT count(*) FROM files').pluck().get()).toBe(8)
+    db.exec('DROP TRIGGER die')
+    // Every file now matches the index; the old grouping (with b) must not come back.
+    const after = await scanRoot(root2, { db })
+    expect(after.series.map((x) => x.patientId)).toEqual(['A'])
+    expect(db.prepare('SELECT patient_id FROM scans').pluck().all()).toEqual(['A'])
     db.close()
   })
 

@@ -56,7 +56,12 @@ if (args.includes('--breakdown')) {
     const v = f()
     return [v, (performance.now() - t) / 1000]
   }
-  const [walked, walkS] = time(() => walk(root))
+  const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+    const t = performance.now()
+    const v = await f()
+    return [v, (performance.now() - t) / 1000]
+  }
+  const [walked, walkS] = await timeAsync(() => walk(root))
   const files = walked.files
   const buf = new Uint8Array(16 * 1024)
   const [, ioS] = time(() => {

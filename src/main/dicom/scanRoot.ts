@@ -26,6 +26,8 @@ export interface ScanOptions {
 }
 
 const BATCH = 256
+/** Longest the header loop holds the event loop before yielding, ms. */
+const SLICE_MS = 8
 const tick = (): Promise<void> => new Promise((ok) => setImmediate(ok))
 
 interface CachedFile {
@@ -51,7 +53,7 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
   }
   if (!st.isDirectory()) throw new CuratorError('BAD_ARGUMENT', `Not a folder: ${root}. Give the folder that holds the patient folders.`)
 
-  const { files, problems } = walk(root)
+  const { files, problems } = await walk(root, { yieldEvery: BATCH, tick })
   const db = opts.db
   const rootId = db ? ensureRoot(db, root) : 0
   // Sizes and mtimes first (cheap); stored headers only when something must be regrouped.
@@ -89,6 +91,7 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
   const skipped: SkippedFile[] = [...problems]
   const changed: Array<HeaderRecord | SkippedFile & { size: number; mtimeMs: number }> = []
   let reused = 0
+  let sliceStart = performance.now()
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!
     const c = cache.get(f.rel)
@@ -114,7 +117,10 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
         etaSeconds: ((Date.now() - started) / 1000 / (i + 1)) * (files.length - i - 1),
         current: f.rel,
       })
+    }
+    if (performance.now() - sliceStart >= SLICE_MS) {
       await tick()
+      sliceStart = performance.now()
     }
   }
 
@@ -133,7 +139,9 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
 
   if (db) {
     const present = new Set(files.map((f) => f.rel))
-    persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers, grouped.skipped)
+    // Scans of patients gone from the root go too, unless part of the tree could not be listed.
+    const dropGone = problems.every((p) => p.code !== 'DICOM_UNREADABLE' || !p.message.startsWith('Cannot list folder'))
+    await persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers, grouped.skipped, dropGone)
   }
   opts.onProgress?.({ phase: 'scan', done: files.length, total: files.length, etaSeconds: 0, current: null })
   return {
@@ -186,7 +194,12 @@ function filesSignature(s: SeriesInfo, byPath: Map<string, HeaderRecord>): strin
   return h.digest('hex')
 }
 
-function persist(
+/**
+ * File rows go in batches (one transaction each, the event loop served between them); series,
+ * scans and the root's stored grouping in one last transaction. Until that one commits the
+ * stored grouping is cleared, so a scan killed halfway is never answered from the shortcut.
+ */
+async function persist(
   db: Db,
   rootId: number,
   changed: Array<HeaderRecord | (SkippedFile & { size: number; mtimeMs: number })>,
@@ -194,7 +207,8 @@ function persist(
   series: SeriesInfo[],
   headers: HeaderRecord[],
   groupSkipped: SkippedFile[],
-): void {
+  dropGone: boolean,
+): Promise<void> {
   const upFile = db.prepare(
     `INSERT INTO files (root_id, path, size, mtime_ms, header_json, skip_code, skip_message) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(root_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -225,12 +239,27 @@ function persist(
        files_json = excluded.files_json, files_sig = excluded.files_sig, geometry_flags_json = excluded.geometry_flags_json`,
   )
   const byPath = new Map(headers.map((h) => [h.path, h]))
-  db.transaction(() => {
-    for (const c of changed) {
+  db.prepare('UPDATE roots SET group_skipped_json = NULL WHERE id = ?').run(rootId)
+  // Small transactions: each is a synchronous commit on the event loop.
+  const ROWS = 64
+  const files = db.transaction((from: number) => {
+    for (const c of changed.slice(from, from + ROWS)) {
       if ('code' in c) upFile.run(rootId, c.path, c.size, c.mtimeMs, null, c.code, c.message)
       else upFile.run(rootId, c.path, c.size, c.mtimeMs, JSON.stringify(c), null, null)
     }
-    for (const p of removed) delFile.run(rootId, p)
+  })
+  for (let i = 0; i < changed.length; i += ROWS) {
+    files(i)
+    await tick()
+  }
+  const gone = db.transaction((from: number) => {
+    for (const p of removed.slice(from, from + ROWS)) delFile.run(rootId, p)
+  })
+  for (let i = 0; i < removed.length; i += ROWS) {
+    gone(i)
+    await tick()
+  }
+  db.transaction(() => {
     db.prepare('DELETE FROM series WHERE root_id = ?').run(rootId)
     for (const s of series) {
       insSeries.run(rootId, s.seriesUid, s.patientKey, s.folder, s.chosen ? 1 : 0, JSON.stringify(s))
@@ -255,6 +284,12 @@ function persist(
         sig: filesSignature(s, byPath),
         flags: JSON.stringify(s.flags),
       })
+    }
+    if (dropGone) {
+      const keep = new Set(series.filter((x) => x.chosen).map((x) => x.patientKey))
+      const del = db.prepare('DELETE FROM scans WHERE id = ?')
+      for (const r of db.prepare('SELECT id, patient_key FROM scans WHERE root_id = ?').all(rootId) as Array<{ id: number; patient_key: string }>)
+        if (!keep.has(r.patient_key)) del.run(r.id)
     }
     db.prepare('UPDATE roots SET scanned_at = ?, group_skipped_json = ? WHERE id = ?').run(
       new Date().toISOString(),

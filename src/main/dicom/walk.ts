@@ -10,14 +10,22 @@ export interface FileEntry {
   mtimeMs: number
 }
 
+export interface WalkOptions {
+  /** Await `tick` after this many entries, so a big tree does not hold the event loop. */
+  yieldEvery?: number
+  tick?: () => Promise<void>
+}
+
 /**
  * Lists every regular file under `root`, sorted, recursively. Symlinked files are followed;
  * symlinked folders are not (loops). An unreadable folder is reported, not fatal.
  */
-export function walk(root: string): { files: FileEntry[]; problems: SkippedFile[] } {
+export async function walk(root: string, opts: WalkOptions = {}): Promise<{ files: FileEntry[]; problems: SkippedFile[] }> {
   const files: FileEntry[] = []
   const problems: SkippedFile[] = []
-  const visit = (abs: string, rel: string): void => {
+  const every = opts.yieldEvery ?? Infinity
+  let sinceYield = 0
+  const visit = async (abs: string, rel: string): Promise<void> => {
     let entries
     try {
       entries = readdirSync(abs, { withFileTypes: true })
@@ -27,10 +35,14 @@ export function walk(root: string): { files: FileEntry[]; problems: SkippedFile[
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const e of entries) {
+      if (++sinceYield >= every && opts.tick) {
+        sinceYield = 0
+        await opts.tick()
+      }
       const childAbs = join(abs, e.name)
       const childRel = rel ? `${rel}/${e.name}` : e.name
       if (e.isDirectory()) {
-        visit(childAbs, childRel)
+        await visit(childAbs, childRel)
         continue
       }
       if (!e.isFile() && !e.isSymbolicLink()) continue
@@ -42,6 +54,6 @@ export function walk(root: string): { files: FileEntry[]; problems: SkippedFile[
       }
     }
   }
-  visit(root, '')
+  await visit(root, '')
   return { files, problems }
 }
