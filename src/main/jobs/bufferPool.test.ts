@@ -27,6 +27,15 @@ describe('BufferPool', () => {
     expect(pool.take(1).byteLength).toBe(30)
     expect(pool.heldBytes).toBe(0)
   })
+
+  it('holds the largest buffers that fit under its byte cap', () => {
+    const pool = new BufferPool(6, 100)
+    for (const n of [30, 50, 40]) pool.give(new ArrayBuffer(n))
+    expect(pool.heldBytes).toBe(90) // 50 + 40; 30 more would pass the cap
+    pool.give(new ArrayBuffer(200)) // alone over the cap
+    expect(pool.heldBytes).toBe(90)
+    expect(pool.take(1).byteLength).toBe(40)
+  })
 })
 
 describe('Carver', () => {

@@ -10,8 +10,15 @@
 export class BufferPool {
   private free: ArrayBuffer[] = []
 
-  /** @param keep buffers kept between uses (the largest ones); more are left to the GC. */
-  constructor(private readonly keep = 6) {}
+  /**
+   * @param keep buffers kept between uses (the largest ones); more are left to the GC.
+   * @param maxBytes most bytes kept between uses: a run of a 512×512×600 series needs about
+   *   1 GB in all, so an idle worker holds no more than its largest run did.
+   */
+  constructor(
+    private readonly keep = 6,
+    private readonly maxBytes = 2 ** 30,
+  ) {}
 
   /** The smallest free buffer of at least `bytes`, or a new one of exactly `bytes`. */
   take(bytes: number): ArrayBuffer {
@@ -28,7 +35,15 @@ export class BufferPool {
     if (this.free.includes(buffer)) return
     this.free.push(buffer)
     this.free.sort((a, b) => b.byteLength - a.byteLength)
-    this.free.length = Math.min(this.free.length, this.keep)
+    // The largest that fit under the cap, at most `keep` of them.
+    const kept: ArrayBuffer[] = []
+    let held = 0
+    for (const b of this.free) {
+      if (kept.length === this.keep || held + b.byteLength > this.maxBytes) continue
+      kept.push(b)
+      held += b.byteLength
+    }
+    this.free = kept
   }
 
   /** Bytes held between uses. */
