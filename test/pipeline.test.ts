@@ -159,3 +159,21 @@ describe('robust mode against the phantom ground truth, and retry with closing (
     for (const f of ['pacemaker', 'tracheostomy']) expect(await diceOf(f, seedDb), f).toBeGreaterThanOrEqual(0.9)
   })
 })
+
+describe('flags on real scans', () => {
+  it('dense IV contrast (LIDC-IDRI-0001) is not called metal; the short coverage is flagged', async () => {
+    const out = tempDir()
+    const res = await ct(['preprocess', join(DATA, 'lidc_idri_0001_subset16'), '--out', out])
+    expect(res.code, res.stderr).toBe(0)
+    const r = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as { flags: Array<{ code: string }>; resampledSpacing: number[] }
+    const codes = r.flags.map((f) => f.code)
+    expect(codes).toEqual(expect.arrayContaining(['few_slices', 'incomplete_coverage']))
+    expect(codes).not.toContain('metal')
+    // The contrast is there and as dense as metal: the threshold, not its absence, keeps it silent.
+    const v = await readNpy(join(out, 'resampled.npy'))
+    let dense = 0
+    for (let i = 0; i < v.data.length; i++) if (v.data[i]! > 2500) dense++
+    const ml = (dense * r.resampledSpacing.reduce((a, b) => a * b, 1)) / 1000
+    expect(ml).toBeGreaterThan(0.5)
+  })
+})

@@ -30,7 +30,12 @@ export interface MaskFlagThresholds {
   /**
    * `metal` when more than this much metal lies in the body, mL. Measured: 0 mL in every
    * phantom without a pacemaker and in A0002; the pacemaker (titanium can at 3071 HU, leads at
-   * 2500 + noise) 12.2 mL at 2.5 × 2.5 × 5 mm, 11.4 mL at 1 mm. @default 1
+   * 2500 + noise) 12.2 mL at 2.5 × 2.5 × 5 mm, 11.4 mL at 1 mm. Undiluted IV contrast in the
+   * superior vena cava is as dense (LIDC-IDRI-0001, contrast-enhanced, saturates at 3071 HU):
+   * 0.076 mL per 2.5 mm slice, 1.1 mL in its 16-slice subset, about 3–4.5 mL over the 10–15 cm
+   * of great veins a whole chest holds. 5 mL stays above a contrast bolus and under half a
+   * pacemaker; a port or sternal wires alone (1–3 mL) are not flagged — they rarely break the
+   * mask. @default 5
    */
   metalMl: number
   /**
@@ -52,7 +57,7 @@ export interface MaskFlagThresholds {
 export const MASK_FLAG_THRESHOLDS: MaskFlagThresholds = {
   tinyMaskFraction: 0.02,
   metalHu: 2500,
-  metalMl: 1,
+  metalMl: 5,
   borderFaceFraction: 0.001,
   lungBalance: 0.35,
 }
@@ -256,7 +261,7 @@ export function maskFlags(st: MaskStats, t: MaskFlagThresholds = MASK_FLAG_THRES
       code: 'metal',
       value: st.metalMl,
       threshold: t.metalMl,
-      message: `${st.metalMl.toFixed(1)} mL above ${t.metalHu} HU inside the body (pacemaker, port, prosthesis?): streak artefacts may have joined air pockets; check the mask near the metal.`,
+      message: `${st.metalMl.toFixed(1)} mL above ${t.metalHu} HU inside the body (a pacemaker, prosthesis or other metal, or an undiluted contrast bolus): streak artefacts may have joined air pockets; check the mask near it.`,
     })
   if (st.borderFaceFraction > t.borderFaceFraction)
     flags.push({
