@@ -47,13 +47,19 @@ describe('maskStats', () => {
     expect(st.flags[0]!.message).toMatch(/above 2500 HU inside the body/)
   })
 
-  it('splits a single component at the midline, and flags one lung and a tiny mask', () => {
-    const s = scene()
-    s.paint(4, 4, 2, 3) // 2 × 2 voxels, all on the patient-right side of the midline
-    const st = maskStats(s.image, s.mask, s.shape, s.spacing)
+  it('splits a single component at the midline and flags one lung; a tiny mask is only tiny', () => {
+    const one = scene()
+    one.paint(3, 6, 2, 4) // 24 voxels (10 %), all on the patient-right side of the midline
+    const st = maskStats(one.image, one.mask, one.shape, one.spacing)
     expect(st.sideMethod).toBe('midline')
-    expect([st.rightMl, st.leftMl, st.balance]).toEqual([0.008, 0, 0])
-    expect(st.flags.map((f) => f.code)).toEqual(['tiny_mask', 'one_lung'])
+    expect([st.rightMl, st.leftMl, st.balance]).toEqual([0.048, 0, 0])
+    expect(st.flags.map((f) => f.code)).toEqual(['one_lung'])
+    // 4 voxels (1.7 %), also one-sided: their balance means nothing next to tiny_mask.
+    const tiny = scene()
+    tiny.paint(4, 4, 2, 3)
+    const t = maskStats(tiny.image, tiny.mask, tiny.shape, tiny.spacing)
+    expect(t.balance).toBe(0)
+    expect(t.flags.map((f) => f.code)).toEqual(['tiny_mask'])
   })
 
   it("takes the body from the seed segmentation's first labelling, equal to labelling it alone", () => {

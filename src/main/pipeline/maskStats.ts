@@ -270,8 +270,9 @@ export function maskFlags(st: MaskStats, t: MaskFlagThresholds = MASK_FLAG_THRES
       threshold: t.borderFaceFraction,
       message: `The lung mask covers ${pct(st.borderFaceFraction)} of the volume's sides: lungs never reach the edge of the image, so this is most likely air outside the patient (under a table) or a lung cut by the field of view.`,
     })
-  // An empty mask has no sides to compare: tiny_mask says all there is to say.
-  if (st.maskVoxels > 0 && st.balance < t.lungBalance)
+  // A tiny mask's two sides are noise (a few air pockets, a head scan): tiny_mask says all
+  // there is to say. One real lung is 2× over the tiny threshold.
+  if (st.fraction >= t.tinyMaskFraction && st.balance < t.lungBalance)
     flags.push({
       code: 'one_lung',
       value: st.balance,
