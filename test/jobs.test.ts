@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { VERSION } from '../src/main/core'
 import { scanRoot } from '../src/main/dicom/scanRoot'
-import { JobEngine } from '../src/main/jobs/engine'
+import { JobEngine, defaultWorkerCount } from '../src/main/jobs/engine'
 import { WORKER_NICE, nodeWorkerFactory } from '../src/main/jobs/nodeWorker'
 import { writePhantomSeries } from '../src/main/phantom'
 import { openDb, type Db } from '../src/main/store/db'
@@ -88,6 +88,14 @@ describe('job engine', () => {
     expect((await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))).done).toBe(0)
     expect(runs(db)).toHaveLength(N)
     db.close()
+  })
+
+  it('sizes the pool to the cores, fewer when memory would not carry them', () => {
+    const GiB = 2 ** 30
+    expect(defaultWorkerCount(2, 24 * GiB)).toBe(2)
+    expect(defaultWorkerCount(8, 16 * GiB)).toBe(5)
+    expect(defaultWorkerCount(16, 8 * GiB)).toBe(2)
+    expect(defaultWorkerCount(4, 2 * GiB)).toBe(1)
   })
 
   it('workers start at a lower CPU priority, with malloc asking for huge pages', async () => {

@@ -69,7 +69,7 @@ export function buildProgram(): Command {
     .argument('<root>', 'folder of patient folders (never written to)')
     .requiredOption('--db <file>', 'SQLite database (created if missing)')
     .addOption(new Option('--mode <mode>', 'seed = the tutorial exactly; robust = fixed').choices(['seed', 'robust']).default('robust'))
-    .option('--workers <n>', 'worker processes (default: one per core)', int(1))
+    .option('--workers <n>', 'worker processes (default: one per core, fewer when memory is short: ~1.5 GB each)', int(1))
     .option('--cache <dir>', 'where volumes and masks are written (default: <db>.cache)')
     .option('--timeout <s>', 'seconds before a scan\'s worker is stopped', int(1), 600)
     .action(async (root: string, o: { db: string; mode: 'seed' | 'robust'; workers?: number; cache?: string; timeout: number }) => {

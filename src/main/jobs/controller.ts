@@ -2,13 +2,12 @@
  * Processing as the app sees it: one engine at a time over the app's database, started,
  * paused, resumed and cancelled through the API, with progress on the event bus.
  */
-import { cpus } from 'node:os'
 import type { PipelineMode, ProcessingState } from '../../shared/api'
 import type { WorkerPort } from '../../shared/worker'
 import type { EventBus } from '../events'
 import type { Db } from '../store/db'
 import { countByStatus } from '../store/jobs'
-import { JobEngine } from './engine'
+import { JobEngine, defaultWorkerCount } from './engine'
 
 export interface ControllerDeps {
   db: Db
@@ -40,7 +39,7 @@ export class ProcessingController {
       db: this.d.db,
       cacheDir: this.d.cacheDir,
       spawn: this.d.spawn,
-      workers: opts.workers ?? Math.max(1, cpus().length),
+      workers: opts.workers ?? defaultWorkerCount(),
       mode: opts.mode ?? 'robust',
       version: this.d.version,
       onProgress: (e) => this.d.events.emit('onProgress', e),

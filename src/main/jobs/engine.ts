@@ -5,6 +5,7 @@
  * that a restart would need: the database is the queue.
  */
 import { randomBytes } from 'node:crypto'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import type { PipelineMode, ProgressEvent } from '../../shared/api'
 import type { JobSpec, WorkerPort } from '../../shared/worker'
@@ -19,6 +20,19 @@ import {
   releaseStaleClaims,
 } from '../store/jobs'
 import { WorkerHandle } from './workerHandle'
+
+
+/**
+ * Memory one worker may need at its peak: a robust run of a 512×512×600 series (source, scratch,
+ * resampled volume, masks) with the buffers it keeps for the next scan. Measured 2.8–3.6× the
+ * int16 source at 512×512×300 (442–566 MB), so ~1.2 GB at 600 slices, plus Node itself.
+ */
+export const WORKER_PEAK_BYTES = 1.5 * 2 ** 30
+
+/** One worker per core, but no more than half the machine's memory can carry at their peaks. */
+export function defaultWorkerCount(cores = cpus().length, memory = totalmem()): number {
+  return Math.max(1, Math.min(cores, Math.floor((memory / 2) / WORKER_PEAK_BYTES)))
+}
 
 export interface EngineOptions {
   db: Db

@@ -1,9 +1,8 @@
-import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import type { PipelineMode } from '../../../shared/api'
 import { createCore, VERSION } from '../../core'
 import { scanRoot } from '../../dicom/scanRoot'
-import { JobEngine } from '../../jobs/engine'
+import { JobEngine, defaultWorkerCount } from '../../jobs/engine'
 import { nodeWorkerFactory } from '../../jobs/nodeWorker'
 import { createProgressPrinter, formatSeconds } from '../progress'
 
@@ -24,7 +23,7 @@ export async function runProcess(
       db: core.db,
       cacheDir: resolve(o.cache ?? defaultCacheDir(core.dbPath)),
       spawn: nodeWorkerFactory(),
-      workers: o.workers ?? Math.max(1, cpus().length),
+      workers: o.workers ?? defaultWorkerCount(),
       mode: o.mode,
       timeoutMs: o.timeout * 1000,
       version: VERSION,
