@@ -1,9 +1,12 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createCore } from '../src/main/core'
+import { writePhantomSeries } from '../src/main/phantom'
 import { ct as ctArgs } from './helpers/cli'
 import { insertScans } from './helpers/seedDb'
 import { tempDir } from './helpers/tmp'
+import { transcode } from './fixtures/transcode'
 
 const ct = (...args: string[]) => ctArgs(args)
 
@@ -60,5 +63,27 @@ describe('ct-curator CLI (real process, real SQLite file)', () => {
     expect(wide.stderr).toMatch(/loopback only/)
     const badR = await ct('retry', 'P1', '--db', db, '--closing-mm', 'lots')
     expect(badR.code).not.toBe(0)
+  })
+})
+
+describe('ct-curator preprocess (the pipeline in a worker process)', () => {
+  it('reports an error inside the pipeline with its code and the file, and exits non-zero', async () => {
+    const dir = tempDir()
+    const plain = join(dir, 'plain')
+    await writePhantomSeries(plain, { rows: 32, cols: 32, slices: 6, sliceSpacing: 5, seed: 5 })
+    const series = join(dir, 'jpegls')
+    await transcode(plain, series, 'jpegls')
+    // Scramble the middle of one slice's JPEG-LS stream: its header still indexes, the decoder
+    // (which runs in the worker) refuses it.
+    const victim = readdirSync(series).sort()[2]!
+    const bytes = readFileSync(join(series, victim))
+    const marker = bytes.lastIndexOf(Buffer.from([0xff, 0xda])) // start of scan
+    expect(marker).toBeGreaterThan(0)
+    for (let i = marker + 2; i < marker + 40 && i < bytes.length - 4; i++) bytes[i] = 0xff
+    writeFileSync(join(series, victim), bytes)
+    const r = await ct('preprocess', series, '--out', join(dir, 'out'))
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain('DICOM_UNREADABLE') // a corrupt codestream
+    expect(r.stderr).toContain(victim)
   })
 })

@@ -23,7 +23,15 @@ export interface PreprocessResult extends PipelineResult {
   skipped: SkippedFile[]
 }
 
-export async function preprocessSeries(dir: string, outDir: string, params: Partial<PipelineParams> = {}): Promise<PreprocessResult> {
+/** Runs the pipeline on a series' files (relative to `root`): in this process, or in a worker. */
+export type PipelineRunner = (root: string, files: string[], params: Partial<PipelineParams>, outDir: string) => Promise<PipelineResult>
+
+export async function preprocessSeries(
+  dir: string,
+  outDir: string,
+  params: Partial<PipelineParams> = {},
+  run?: PipelineRunner,
+): Promise<PreprocessResult> {
   const started = performance.now()
   const scan = await scanRoot(dir)
   const indexMs = Math.round((performance.now() - started) * 10) / 10
@@ -47,7 +55,9 @@ export async function preprocessSeries(dir: string, outDir: string, params: Part
     })
   }
   await mkdir(outDir, { recursive: true })
-  const r = await runPipeline(scan.root, series.files.map((f) => scan.headers.get(f)!), params, outDir)
+  const r = run
+    ? await run(scan.root, series.files, params, outDir)
+    : await runPipeline(scan.root, series.files.map((f) => scan.headers.get(f)!), params, outDir)
   const result: PreprocessResult = {
     ...r,
     flags: [...r.flags, ...extra],

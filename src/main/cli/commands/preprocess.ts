@@ -1,12 +1,31 @@
 import { resolve } from 'node:path'
 import type { PipelineMode } from '../../../shared/api'
-import { preprocessSeries, type Stage } from '../../jobs/preprocessSeries'
+import { CuratorError } from '../../../shared/errors'
+import { nodeWorkerFactory } from '../../jobs/nodeWorker'
+import { DEFAULT_PARAMS, type PipelineResult } from '../../jobs/pipeline'
+import { type PipelineRunner, preprocessSeries, type Stage } from '../../jobs/preprocessSeries'
+import { WorkerHandle } from '../../jobs/workerHandle'
 
 export async function runPreprocess(
   dir: string,
   o: { out: string; mode: PipelineMode; stage: Stage; closingMm: number; resample: 'cubic' | 'linear'; json?: boolean },
 ): Promise<void> {
-  const r = await preprocessSeries(resolve(dir), resolve(o.out), { mode: o.mode, stage: o.stage, closingMm: o.closingMm, resample: o.resample })
+  // The pipeline runs in a worker process, as `process` runs it: same environment (huge pages
+  // for the volumes), and a crash or out-of-memory abort becomes a clear error here.
+  const worker = new WorkerHandle(nodeWorkerFactory(), 'preprocess', 24 * 3600 * 1000)
+  const inWorker: PipelineRunner = async (root, files, params, outDir) => {
+    const job = { jobId: 'preprocess', scanId: 0, root, files, outDir, params: { ...DEFAULT_PARAMS, ...params } }
+    const outcome = await worker.run(job)
+    if (!outcome.ok) throw new CuratorError(outcome.error.code, outcome.error.message, outcome.error.path)
+    return outcome.result as unknown as PipelineResult
+  }
+  let r
+  try {
+    const params = { mode: o.mode, stage: o.stage, closingMm: o.closingMm, resample: o.resample }
+    r = await preprocessSeries(resolve(dir), resolve(o.out), params, inWorker)
+  } finally {
+    worker.dispose()
+  }
   if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
   else {
     process.stdout.write(
