@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'NO_SERIES',
   'WORKER_CRASHED',
   'WORKER_TIMEOUT',
+  'OUT_OF_MEMORY',
   'CANCELLED',
 ] as const
 
@@ -57,6 +58,9 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof CuratorError) return err.toJSON()
   if (isErrorInfo(err)) return err
   const message = err instanceof Error ? err.message : String(err)
+  // A typed array the machine cannot give: a memory problem, not a bug.
+  if (err instanceof RangeError && /allocation failed/i.test(message))
+    return { code: 'OUT_OF_MEMORY', message: `Not enough memory for this scan's volumes (${message}). Use fewer workers or close other programs, then retry.` }
   return { code: 'INTERNAL', message }
 }
 

@@ -18,6 +18,10 @@ describe('BufferPool', () => {
     expect(c.byteLength).toBe(50)
   })
 
+  it('turns memory it cannot get into OUT_OF_MEMORY with the size', () => {
+    expect(() => new BufferPool().take(2 ** 50)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY', message: expect.stringMatching(/1125899907 MB/) }))
+  })
+
   it('keeps only the largest buffers', () => {
     const pool = new BufferPool(2)
     const sizes = [10, 40, 20, 30]

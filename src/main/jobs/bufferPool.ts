@@ -1,3 +1,5 @@
+import { CuratorError } from '../../shared/errors'
+
 /**
  * Big buffers handed from one pipeline stage to the next and, in a worker, from one scan to the
  * next. The first write to fresh memory costs a page fault per 4 KiB page (on the VMs measured,
@@ -27,7 +29,16 @@ export class BufferPool {
       const b = this.free[i]!
       if (b.byteLength >= bytes && (best < 0 || b.byteLength < this.free[best]!.byteLength)) best = i
     }
-    if (best < 0) return new ArrayBuffer(bytes)
+    if (best < 0) {
+      try {
+        return new ArrayBuffer(bytes)
+      } catch (err) {
+        throw new CuratorError(
+          'OUT_OF_MEMORY',
+          `Cannot allocate ${(bytes / 1e6).toFixed(0)} MB for this scan's volumes (${(err as Error).message}). Use fewer workers or close other programs, then retry.`,
+        )
+      }
+    }
     return this.free.splice(best, 1)[0]!
   }
 
