@@ -7,7 +7,10 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { PNG } from 'pngjs'
 import { VERSION } from '../src/main/core'
+import { EventBus } from '../src/main/events'
+import { createRouter } from '../src/main/router'
 import { scanRoot } from '../src/main/dicom/scanRoot'
 import { JobEngine, defaultWorkerCount } from '../src/main/jobs/engine'
 import { WORKER_NICE, nodeWorkerFactory } from '../src/main/jobs/nodeWorker'
@@ -83,7 +86,17 @@ describe('job engine', () => {
     for (const x of rs) {
       const out = (JSON.parse(x.result_json!) as { outputs: Array<{ name: string; fileBytes: number }> }).outputs
       for (const o of out) expect(statSync(join(x.cache_dir!, o.name)).size).toBe(o.fileBytes)
+      expect(out.map((o) => o.name)).toContain('preview.png')
     }
+    // The reviewer's picture comes back through the API: a PNG of two panels with the mask tinted.
+    const api = createRouter({ db, dbPath: join(dir, 'ok.sqlite'), version: VERSION, events: new EventBus() })
+    const preview = await api.getPreview({ id: 1 })
+    expect(preview?.runId).toBe(db.prepare('SELECT current_run_id FROM scans WHERE id = 1').pluck().get())
+    const png = PNG.sync.read(Buffer.from(preview!.pngBase64, 'base64'))
+    expect(png.width).toBeGreaterThan(png.height) // axial | coronal
+    let tinted = 0
+    for (let i = 0; i < png.data.length; i += 4) if (png.data[i + 2]! > png.data[i]! + 40) tinted++
+    expect(tinted).toBeGreaterThan(100)
     // Run again: nothing left to do, nothing recorded twice.
     expect((await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))).done).toBe(0)
     expect(runs(db)).toHaveLength(N)
@@ -179,7 +192,7 @@ describe('job engine', () => {
     const cache = `${dbFile}.cache`
     for (const scan of readdirSync(cache)) {
       for (const job of readdirSync(join(cache, scan))) {
-        for (const f of readdirSync(join(cache, scan, job))) expect(f).toMatch(/\.npy$|\.tmp-/)
+        for (const f of readdirSync(join(cache, scan, job))) expect(f).toMatch(/\.npy$|\.tmp-|^preview\.png$/)
       }
     }
     db.close()

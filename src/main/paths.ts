@@ -19,3 +19,6 @@ export function defaultUserDataDir(): string {
 }
 
 export const defaultDbPath = (): string => join(defaultUserDataDir(), 'ct-curator.sqlite')
+
+/** The reviewer's picture of a result (pipeline/preview.ts), beside a run's volumes. */
+export const PREVIEW_FILE = 'preview.png'

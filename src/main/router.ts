@@ -15,7 +15,7 @@ import { CuratorError, toErrorInfo } from '../shared/errors'
 import type { EventBus } from './events'
 import type { ProcessingController } from './jobs/controller'
 import type { Db } from './store/db'
-import { getScanDetail, getScanSummary, listRoots, listScans, queueRetry, setReview, setSeriesOverride } from './store/scans'
+import { getScanDetail, getScanPreview, getScanSummary, listRoots, listScans, queueRetry, setReview, setSeriesOverride } from './store/scans'
 
 export interface RouterDeps {
   db: Db
@@ -43,6 +43,7 @@ export const schemas = {
     .strict()
     .optional(),
   getScan: z.object({ id }).strict(),
+  getPreview: z.object({ id }).strict(),
   queueRetry: z.object({ id, closingMm: z.number().min(0).max(50) }).strict(),
   chooseSeries: z.object({ id, seriesUid: z.string().min(1).max(128) }).strict(),
   setReview: z
@@ -91,6 +92,9 @@ export function createRouter(deps: RouterDeps): CuratorApi {
     },
     async getScan(arg) {
       return getScanDetail(db, validate('getScan', arg).id)
+    },
+    async getPreview(arg) {
+      return getScanPreview(db, validate('getPreview', arg).id)
     },
     async queueRetry(arg) {
       const a = validate('queueRetry', arg)

@@ -178,11 +178,20 @@ export interface ProcessingState {
 
 export type Unsubscribe = () => void
 
+/** The reviewer's picture of a scan's current result: axial and coronal slices, mask tinted. */
+export interface ScanPreview {
+  runId: number
+  /** PNG, base64. */
+  pngBase64: string
+}
+
 export interface CuratorApi {
   getInfo(): Promise<AppInfo>
   scanRoot(args: ScanRootArgs): Promise<ScanRootResult>
   listScans(args?: ListScansArgs): Promise<ScanSummary[]>
   getScan(args: { id: number }): Promise<ScanDetail>
+  /** Null while the scan has no finished result with a picture. */
+  getPreview(args: { id: number }): Promise<ScanPreview | null>
   queueRetry(args: RetryArgs): Promise<ScanSummary>
   /** Overrides the automatic series choice for a patient; rescans its root. */
   chooseSeries(args: ChooseSeriesArgs): Promise<ScanSummary>
@@ -202,6 +211,7 @@ export const API_METHODS = [
   'scanRoot',
   'listScans',
   'getScan',
+  'getPreview',
   'queueRetry',
   'chooseSeries',
   'setReview',

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { writeDemoCohort } from '../../src/main/phantom'
@@ -46,6 +47,14 @@ describe('scan a cohort from the UI and review a scan (web host, real Chromium)'
     await expect.poll(() => page.locator('table.scans .flag', { hasText: 'one_lung' }).count()).toBeGreaterThan(0)
     await rows.nth(2).click()
     await page.locator('table.runs').waitFor()
+    // The result's picture (axial | coronal, mask tinted) loads in the detail panel.
+    const picture = page.locator('aside.detail figure.preview img')
+    await picture.waitFor()
+    await expect.poll(() => picture.evaluate((img) => ((img as { complete: boolean }).complete ? (img as { naturalWidth: number }).naturalWidth : 0))).toBeGreaterThan(100)
+    const shot = PNG.sync.read(await picture.screenshot())
+    let tinted = 0
+    for (let i = 0; i < shot.data.length; i += 4) if (shot.data[i + 2]! > shot.data[i]! + 40) tinted++
+    expect(tinted).toBeGreaterThan(200) // the lung mask, in blue over the gray slices
     const png = await page.screenshot()
     mkdirSync(artifacts, { recursive: true })
     writeFileSync(join(artifacts, 'app-scans.png'), png)

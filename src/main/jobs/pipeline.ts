@@ -8,7 +8,10 @@ import type { Flag, PipelineMode, Vec3 } from '../../shared/api'
 import { computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
-import { writeNpyAtomic } from '../io/atomic'
+import { PNG } from 'pngjs'
+import { PREVIEW_FILE } from '../paths'
+import { writeFileAtomic, writeNpyAtomic } from '../io/atomic'
+import { type Preview, renderPreview } from '../pipeline/preview'
 import { BufferPool, Carver } from './bufferPool'
 import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
 import { closeBall } from '../pipeline/morphology'
@@ -20,6 +23,14 @@ import { SEED_AIR_THRESHOLD_HU, segmentLungsSeedBoth } from '../pipeline/segment
 import { segmentLungsRobust } from '../pipeline/segmentLungsRobust'
 
 export type Stage = 'hu' | 'resampled' | 'mask'
+
+async function writePng(path: string, p: Preview): Promise<number> {
+  const png = new PNG({ width: p.width, height: p.height })
+  png.data = Buffer.from(p.rgba.buffer, p.rgba.byteOffset, p.rgba.byteLength)
+  const bytes = PNG.sync.write(png)
+  await writeFileAtomic(path, [bytes])
+  return bytes.byteLength
+}
 
 export interface PipelineParams {
   /** @default 'robust' */
@@ -195,6 +206,8 @@ async function stages(
   for (const w of written) if (w.status === 'rejected') throw w.reason
   const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
   outputs.push({ name: 'mask_fill.npy', fileBytes: fillBytes! }, { name: 'mask_nofill.npy', fileBytes: noFillBytes! })
+  const preview = renderPreview(image, fill, grid.outShape, grid.reportedSpacing)
+  outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
   t.lap('writes')
   result.flags = [...geom.flags, ...stats.flags]
   result.maskFraction = stats.fraction

@@ -4,12 +4,16 @@ import type {
   ReviewStatus,
   RunInfo,
   ScanDetail,
+  ScanPreview,
   SeriesCandidate,
   ScanStatus,
   ScanSummary,
   Vec3,
 } from '../../shared/api'
 import { CuratorError, type ErrorInfo, type ErrorCode } from '../../shared/errors'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PREVIEW_FILE } from '../paths'
 import type { Db } from './db'
 
 interface ScanRow {
@@ -117,6 +121,20 @@ function getRow(db: Db, id: number): ScanRow {
 
 export function getScanSummary(db: Db, id: number): ScanSummary {
   return toSummary(getRow(db, id))
+}
+
+/** The current result's picture, or null (no finished result, or one from before pictures). */
+export function getScanPreview(db: Db, id: number): ScanPreview | null {
+  getRow(db, id) // NOT_FOUND for an unknown scan
+  const run = db
+    .prepare("SELECT r.id, r.cache_dir FROM scans s JOIN runs r ON r.id = s.current_run_id WHERE s.id = ? AND r.status = 'done'")
+    .get(id) as { id: number; cache_dir: string | null } | undefined
+  if (!run?.cache_dir) return null
+  try {
+    return { runId: run.id, pngBase64: readFileSync(join(run.cache_dir, PREVIEW_FILE)).toString('base64') }
+  } catch {
+    return null // the cache was cleared or moved: the scan will be recomputed on the next run
+  }
 }
 
 export function getScanDetail(db: Db, id: number): ScanDetail {

@@ -1,5 +1,5 @@
-import { useState } from 'react'
-import type { ScanDetail } from '../../shared/api'
+import { useEffect, useState } from 'react'
+import type { ScanDetail, ScanPreview } from '../../shared/api'
 import { api } from './api'
 
 const vec = (v: number[] | null, digits = 2): string => (v ? v.map((x) => +x.toFixed(digits)).join(' × ') : '—')
@@ -14,6 +14,7 @@ export function DetailPanel(props: {
   return (
     <aside className="detail">
       <h2>{d.folder}</h2>
+      <PreviewImage id={d.id} version={`${d.status}:${d.runs.at(-1)?.id ?? 0}`} />
       <dl>
         <dt>Patient</dt>
         <dd>{d.patientId}</dd>
@@ -126,5 +127,30 @@ export function DetailPanel(props: {
         </button>
       </div>
     </aside>
+  )
+}
+
+/** The current result's axial and coronal slices with the mask tinted (fetched per result). */
+function PreviewImage(props: { id: number; version: string }): React.JSX.Element | null {
+  // Kept with the result it shows, so another scan's picture is never shown for this one.
+  const key = `${props.id}/${props.version}`
+  const [got, setGot] = useState<{ key: string; preview: ScanPreview | null } | null>(null)
+  useEffect(() => {
+    let live = true
+    api.getPreview({ id: props.id }).then(
+      (preview) => live && setGot({ key, preview }),
+      () => live && setGot({ key, preview: null }),
+    )
+    return () => {
+      live = false
+    }
+  }, [props.id, key])
+  const preview = got?.key === key ? got.preview : null
+  if (!preview) return null
+  return (
+    <figure className="preview">
+      <img src={`data:image/png;base64,${preview.pngBase64}`} alt="Axial and coronal slices with the lung mask tinted" />
+      <figcaption>run #{preview.runId}: axial and coronal slices through the most mask, lung window, mask in blue</figcaption>
+    </figure>
   )
 }

@@ -1,0 +1,83 @@
+/**
+ * A picture of a result for the reviewer: an axial and a coronal slice of the resampled volume
+ * in a lung window, with the lung mask tinted over them. The slices are the ones that cut the
+ * most mask (the middle of the volume when the mask is empty), so a leak, a missing lung or a
+ * mask that took the table is visible at a glance without opening the 3D view.
+ */
+import type { Vec3 } from '../../shared/api'
+
+export interface Preview {
+  width: number
+  height: number
+  /** RGBA, row by row. */
+  rgba: Uint8Array
+  /** The axial slice (z index) and coronal row (y index) shown. */
+  z: number
+  y: number
+}
+
+/** Lung window: level −600 HU, width 1500 HU. */
+export const PREVIEW_WINDOW = { level: -600, width: 1500 }
+const MASK_RGB = [0, 190, 255] as const
+const MASK_ALPHA = 0.45
+const GAP = 4
+const BACKGROUND = 24
+
+/** Index along `axis` (0 = z, 1 = y) holding the most mask voxels; the middle when none. */
+function busiest(mask: Uint8Array | null, shape: Vec3, axis: 0 | 1): number {
+  const [Z, Y, X] = shape
+  const counts = new Float64Array(shape[axis])
+  if (mask)
+    for (let z = 0; z < Z; z++)
+      for (let y = 0; y < Y; y++) {
+        let n = 0
+        for (let i = (z * Y + y) * X, e = i + X; i < e; i++) n += mask[i]!
+        counts[axis === 0 ? z : y]! += n
+      }
+  let best = -1
+  for (let k = 0; k < counts.length; k++) if (counts[k]! > 0 && (best < 0 || counts[k]! > counts[best]!)) best = k
+  return best < 0 ? Math.floor(shape[axis] / 2) : best
+}
+
+/**
+ * @param image resampled HU volume [z][y][x], slices in ascending patient z (feet first), so the
+ *   coronal panel is drawn with its last slice at the top
+ * @param maxSide longest panel side in pixels
+ */
+export function renderPreview(image: Int16Array, mask: Uint8Array | null, shape: Vec3, spacing: Vec3, maxSide = 256): Preview {
+  const [Z, Y, X] = shape
+  if (image.length !== Z * Y * X || (mask && mask.length !== image.length))
+    throw new RangeError(`renderPreview: ${image.length} voxels for shape [${shape.join(', ')}]`)
+  const [sz, sy, sx] = spacing
+  const z = busiest(mask, shape, 0)
+  const y = busiest(mask, shape, 1)
+  // One scale for both panels (mm → px), so their sizes compare.
+  const scale = maxSide / Math.max(Z * sz, Y * sy, X * sx)
+  const w = Math.max(1, Math.round(X * sx * scale))
+  const axialH = Math.max(1, Math.round(Y * sy * scale))
+  const coronalH = Math.max(1, Math.round(Z * sz * scale))
+  const width = 2 * w + GAP
+  const height = Math.max(axialH, coronalH)
+  const rgba = new Uint8Array(width * height * 4).fill(BACKGROUND)
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255
+  const lo = PREVIEW_WINDOW.level - PREVIEW_WINDOW.width / 2
+  const put = (px: number, py: number, voxel: number): void => {
+    const g = Math.max(0, Math.min(255, ((image[voxel]! - lo) / PREVIEW_WINDOW.width) * 255))
+    const o = (py * width + px) * 4
+    if (mask && mask[voxel]) {
+      rgba[o] = g * (1 - MASK_ALPHA) + MASK_RGB[0] * MASK_ALPHA
+      rgba[o + 1] = g * (1 - MASK_ALPHA) + MASK_RGB[1] * MASK_ALPHA
+      rgba[o + 2] = g * (1 - MASK_ALPHA) + MASK_RGB[2] * MASK_ALPHA
+    } else rgba[o] = rgba[o + 1] = rgba[o + 2] = g
+  }
+  const col = (px: number): number => Math.min(X - 1, Math.floor(((px + 0.5) / w) * X))
+  for (let py = 0; py < axialH; py++) {
+    const yy = Math.min(Y - 1, Math.floor(((py + 0.5) / axialH) * Y))
+    for (let px = 0; px < w; px++) put(px, py, (z * Y + yy) * X + col(px))
+  }
+  for (let py = 0; py < coronalH; py++) {
+    const zz = Z - 1 - Math.min(Z - 1, Math.floor(((py + 0.5) / coronalH) * Z))
+    for (let px = 0; px < w; px++) put(w + GAP + px, py, (zz * Y + y) * X + col(px))
+  }
+  return { width, height, rgba, z, y }
+}
