@@ -54,13 +54,17 @@ export class CuratorError extends Error {
 }
 
 /** Normalises anything thrown into the wire shape, once, at the router boundary. */
+/** A scan whose volumes the machine cannot hold; `detail` says how much or what failed. */
+export function outOfMemory(detail: string): CuratorError {
+  return new CuratorError('OUT_OF_MEMORY', `Not enough memory for this scan's volumes (${detail}). Use fewer workers or close other programs, then retry.`)
+}
+
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof CuratorError) return err.toJSON()
   if (isErrorInfo(err)) return err
   const message = err instanceof Error ? err.message : String(err)
   // A typed array the machine cannot give: a memory problem, not a bug.
-  if (err instanceof RangeError && /allocation failed/i.test(message))
-    return { code: 'OUT_OF_MEMORY', message: `Not enough memory for this scan's volumes (${message}). Use fewer workers or close other programs, then retry.` }
+  if (err instanceof RangeError && /allocation failed/i.test(message)) return outOfMemory(message).toJSON()
   return { code: 'INTERNAL', message }
 }
 

@@ -33,14 +33,8 @@ const GOAL_RSS_MULTIPLE = 4
 /** runPipeline seed runs (the goal's figure); robust and the stage breakdown run once. */
 const SEED_RUNS = 2
 
-interface PyStage {
-  seconds: number
-  cpuSeconds: number
-  sysSeconds: number
-  minorFaults: number
-  peakRssAfter: number
-  rssAfter: number
-}
+/** pipeline_tutorial.py measures each stage as pipelineChild.ts does. */
+type PyStage = StageTiming
 
 interface PyPipelineResult {
   stages: Record<string, PyStage>

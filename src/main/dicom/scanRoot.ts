@@ -53,7 +53,7 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
   }
   if (!st.isDirectory()) throw new CuratorError('BAD_ARGUMENT', `Not a folder: ${root}. Give the folder that holds the patient folders.`)
 
-  const { files, problems } = await walk(root, { yieldEvery: BATCH, tick })
+  const { files, problems, unlistedFolders } = await walk(root, { yieldEvery: BATCH, tick })
   const db = opts.db
   const rootId = db ? ensureRoot(db, root) : 0
   // Sizes and mtimes first (cheap); stored headers only when something must be regrouped.
@@ -140,7 +140,7 @@ export async function scanRoot(rootArg: string, opts: ScanOptions = {}): Promise
   if (db) {
     const present = new Set(files.map((f) => f.rel))
     // Scans of patients gone from the root go too, unless part of the tree could not be listed.
-    const dropGone = problems.every((p) => p.code !== 'DICOM_UNREADABLE' || !p.message.startsWith('Cannot list folder'))
+    const dropGone = unlistedFolders === 0
     await persist(db, rootId, changed, [...cache.keys()].filter((p) => !present.has(p)), grouped.series, headers, grouped.skipped, dropGone)
   }
   opts.onProgress?.({ phase: 'scan', done: files.length, total: files.length, etaSeconds: 0, current: null })
@@ -242,23 +242,20 @@ async function persist(
   db.prepare('UPDATE roots SET group_skipped_json = NULL WHERE id = ?').run(rootId)
   // Small transactions: each is a synchronous commit on the event loop.
   const ROWS = 64
-  const files = db.transaction((from: number) => {
-    for (const c of changed.slice(from, from + ROWS)) {
-      if ('code' in c) upFile.run(rootId, c.path, c.size, c.mtimeMs, null, c.code, c.message)
-      else upFile.run(rootId, c.path, c.size, c.mtimeMs, JSON.stringify(c), null, null)
+  const inBatches = async <T>(items: T[], each: (item: T) => void): Promise<void> => {
+    const batch = db.transaction((from: number) => {
+      for (const item of items.slice(from, from + ROWS)) each(item)
+    })
+    for (let i = 0; i < items.length; i += ROWS) {
+      batch(i)
+      await tick()
     }
-  })
-  for (let i = 0; i < changed.length; i += ROWS) {
-    files(i)
-    await tick()
   }
-  const gone = db.transaction((from: number) => {
-    for (const p of removed.slice(from, from + ROWS)) delFile.run(rootId, p)
+  await inBatches(changed, (c) => {
+    if ('code' in c) upFile.run(rootId, c.path, c.size, c.mtimeMs, null, c.code, c.message)
+    else upFile.run(rootId, c.path, c.size, c.mtimeMs, JSON.stringify(c), null, null)
   })
-  for (let i = 0; i < removed.length; i += ROWS) {
-    gone(i)
-    await tick()
-  }
+  await inBatches(removed, (p) => delFile.run(rootId, p))
   db.transaction(() => {
     db.prepare('DELETE FROM series WHERE root_id = ?').run(rootId)
     for (const s of series) {

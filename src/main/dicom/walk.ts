@@ -20,9 +20,13 @@ export interface WalkOptions {
  * Lists every regular file under `root`, sorted, recursively. Symlinked files are followed;
  * symlinked folders are not (loops). An unreadable folder is reported, not fatal.
  */
-export async function walk(root: string, opts: WalkOptions = {}): Promise<{ files: FileEntry[]; problems: SkippedFile[] }> {
+export async function walk(
+  root: string,
+  opts: WalkOptions = {},
+): Promise<{ files: FileEntry[]; problems: SkippedFile[]; unlistedFolders: number }> {
   const files: FileEntry[] = []
   const problems: SkippedFile[] = []
+  let unlistedFolders = 0
   const every = opts.yieldEvery ?? Infinity
   let sinceYield = 0
   const visit = async (abs: string, rel: string): Promise<void> => {
@@ -31,6 +35,7 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<{ file
       entries = readdirSync(abs, { withFileTypes: true })
     } catch (err) {
       problems.push({ path: rel || '.', code: 'DICOM_UNREADABLE', message: `Cannot list folder: ${(err as Error).message}` })
+      unlistedFolders++
       return
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -55,5 +60,5 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<{ file
     }
   }
   await visit(root, '')
-  return { files, problems }
+  return { files, problems, unlistedFolders }
 }

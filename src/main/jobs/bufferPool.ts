@@ -1,4 +1,4 @@
-import { CuratorError } from '../../shared/errors'
+import { outOfMemory } from '../../shared/errors'
 
 /**
  * Big buffers handed from one pipeline stage to the next and, in a worker, from one scan to the
@@ -33,10 +33,7 @@ export class BufferPool {
       try {
         return new ArrayBuffer(bytes)
       } catch (err) {
-        throw new CuratorError(
-          'OUT_OF_MEMORY',
-          `Cannot allocate ${(bytes / 1e6).toFixed(0)} MB for this scan's volumes (${(err as Error).message}). Use fewer workers or close other programs, then retry.`,
-        )
+        throw outOfMemory(`${(bytes / 1e6).toFixed(0)} MB: ${(err as Error).message}`)
       }
     }
     return this.free.splice(best, 1)[0]!

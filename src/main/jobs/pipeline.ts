@@ -174,12 +174,10 @@ async function stages(
   // Written while the masks are computed (the kernel copies it out on another core); only the
   // closing changes the image, so it waits for the file first.
   const writingResampled = writeNpyAtomic(join(outDir, 'resampled.npy'), image, grid.outShape)
-  const resampledWritten = async (): Promise<void> => {
-    if (outputs.some((o) => o.name === 'resampled.npy')) return
-    outputs.push({ name: 'resampled.npy', fileBytes: await writingResampled })
-  }
+  const resampledOut: OutputFile = { name: 'resampled.npy', fileBytes: 0 }
+  outputs.push(resampledOut)
   if (p.stage === 'resampled' || p.closingMm > 0) {
-    await resampledWritten()
+    resampledOut.fileBytes = await writingResampled
     t.lap('writeResampled')
   }
   if (p.stage === 'resampled') return result
@@ -197,7 +195,7 @@ async function stages(
     taken.push(...carve.extra)
   }
   const { fill, noFill, stats, hist } = masks
-  await resampledWritten()
+  resampledOut.fileBytes = await writingResampled
   // Both settle before anything is thrown: their buffers go back to the pool on return.
   const written = await Promise.allSettled([
     writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape),

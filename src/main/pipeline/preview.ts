@@ -23,20 +23,25 @@ const MASK_ALPHA = 0.45
 const GAP = 4
 const BACKGROUND = 24
 
-/** Index along `axis` (0 = z, 1 = y) holding the most mask voxels; the middle when none. */
-function busiest(mask: Uint8Array | null, shape: Vec3, axis: 0 | 1): number {
+/** The axial slice and coronal row holding the most mask voxels (the middle when there are none). */
+function busiest(mask: Uint8Array | null, shape: Vec3): { z: number; y: number } {
   const [Z, Y, X] = shape
-  const counts = new Float64Array(shape[axis])
+  const perZ = new Float64Array(Z)
+  const perY = new Float64Array(Y)
   if (mask)
     for (let z = 0; z < Z; z++)
       for (let y = 0; y < Y; y++) {
         let n = 0
         for (let i = (z * Y + y) * X, e = i + X; i < e; i++) n += mask[i]!
-        counts[axis === 0 ? z : y]! += n
+        perZ[z]! += n
+        perY[y]! += n
       }
-  let best = -1
-  for (let k = 0; k < counts.length; k++) if (counts[k]! > 0 && (best < 0 || counts[k]! > counts[best]!)) best = k
-  return best < 0 ? Math.floor(shape[axis] / 2) : best
+  const argmax = (counts: Float64Array): number => {
+    let best = -1
+    for (let k = 0; k < counts.length; k++) if (counts[k]! > 0 && (best < 0 || counts[k]! > counts[best]!)) best = k
+    return best < 0 ? Math.floor(counts.length / 2) : best
+  }
+  return { z: argmax(perZ), y: argmax(perY) }
 }
 
 /**
@@ -49,8 +54,7 @@ export function renderPreview(image: Int16Array, mask: Uint8Array | null, shape:
   if (image.length !== Z * Y * X || (mask && mask.length !== image.length))
     throw new RangeError(`renderPreview: ${image.length} voxels for shape [${shape.join(', ')}]`)
   const [sz, sy, sx] = spacing
-  const z = busiest(mask, shape, 0)
-  const y = busiest(mask, shape, 1)
+  const { z, y } = busiest(mask, shape)
   // One scale for both panels (mm → px), so their sizes compare.
   const scale = maxSide / Math.max(Z * sz, Y * sy, X * sx)
   const w = Math.max(1, Math.round(X * sx * scale))

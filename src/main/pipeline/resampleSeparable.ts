@@ -40,7 +40,7 @@ export function zoomScratchLength(shape: readonly number[], outShape: readonly n
   return Math.min(mz * ny * nx, nz * my * mx)
 }
 
-export function checkZoomArgs(src: Int16Array, shape: readonly number[], outShape: readonly number[]): void {
+function checkZoomArgs(src: Int16Array, shape: readonly number[], outShape: readonly number[]): void {
   const ok = (s: readonly number[]) => s.length === 3 && s.every((n) => Number.isInteger(n) && n >= 1)
   if (!ok(shape) || !ok(outShape))
     throw new CuratorError(
@@ -232,17 +232,21 @@ export interface ZoomBuffers {
   dst?: Int16Array
 }
 
-/** Zooms `src` ([z][y][x], C order) to `outShape` with the given per-axis plans [z, y, x]. */
+/**
+ * Zooms `src` ([z][y][x], C order) to `outShape`, each axis planned by `planAxis` (the
+ * interpolator: cubic B-spline or linear).
+ */
 export function zoomSeparable(
   src: Int16Array,
   shape: readonly number[],
   outShape: readonly number[],
-  plans: readonly [AxisPlan, AxisPlan, AxisPlan],
+  planAxis: (nIn: number, nOut: number) => AxisPlan,
   { scratch, dst: given }: ZoomBuffers = {},
 ): Int16Array {
+  checkZoomArgs(src, shape, outShape)
   const [nz, ny, nx] = shape as [number, number, number]
   const [mz, my, mx] = outShape as [number, number, number]
-  const [pz, py, px] = plans
+  const [pz, py, px] = [0, 1, 2].map((a) => planAxis(shape[a]!, outShape[a]!)) as [AxisPlan, AxisPlan, AxisPlan]
   const need = zoomScratchLength(shape, outShape)
   if (scratch && scratch.length < need)
     throw new CuratorError('BAD_ARGUMENT', `zoom: scratch holds ${scratch.length} floats, ${need} needed`)
