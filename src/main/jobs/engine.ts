@@ -126,7 +126,7 @@ export class JobEngine {
         root: claim.rootPath,
         files: claim.files,
         outDir: join(this.o.cacheDir, String(claim.id), jobId),
-        params: { mode: this.o.mode ?? 'robust', stage: 'mask', closingMm: claim.closingMm, resample: 'cubic' },
+        params: { mode: claim.mode ?? this.o.mode ?? 'robust', stage: 'mask', closingMm: claim.closingMm, resample: 'cubic' },
       }
       const startedAt = new Date().toISOString()
       const t0 = Date.now()

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname } from 'node:os'
+import type { PipelineMode } from '../../shared/api'
 import type { ErrorInfo } from '../../shared/errors'
 import type { JobSpec } from '../../shared/worker'
 import type { Db } from './db'
@@ -70,6 +71,11 @@ export interface ClaimedScan {
   folder: string
   files: string[]
   closingMm: number
+  /**
+   * For a retry, the mode of the run it retries: a reviewer's retry changes the closing only,
+   * so a better mask can be credited to the closing and not to a silent change of mode.
+   */
+  mode: PipelineMode | null
 }
 
 /** Atomically takes the next pending scan for this engine, or null when none is left. */
@@ -77,10 +83,13 @@ export function claimNext(db: Db, owner: string): ClaimedScan | null {
   return db.transaction(() => {
     const row = db
       .prepare(
-        `SELECT s.id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm FROM scans s
-         JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending' ORDER BY s.id LIMIT 1`,
+        `SELECT s.id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm,
+                (SELECT mode FROM runs WHERE runs.id = s.current_run_id) AS prev_mode
+         FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending' ORDER BY s.id LIMIT 1`,
       )
-      .get() as { id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null } | undefined
+      .get() as
+      | { id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null; prev_mode: PipelineMode | null }
+      | undefined
     if (!row) return null
     db.prepare("UPDATE scans SET status = 'processing', claimed_by = ? WHERE id = ?").run(owner, row.id)
     return {
@@ -89,6 +98,7 @@ export function claimNext(db: Db, owner: string): ClaimedScan | null {
       folder: row.folder,
       files: JSON.parse(row.files_json) as string[],
       closingMm: row.retry_closing_mm ?? 0,
+      mode: row.retry_closing_mm !== null ? row.prev_mode : null,
     }
   }).immediate()
 }
