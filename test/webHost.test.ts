@@ -1,32 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createCore, type Core } from '../src/main/core'
-import { startWebHost, type WebHost } from '../src/main/host/webHost'
+import { httpStatusOf, isJsonMediaType, startWebHost, type WebHost } from '../src/main/host/webHost'
 import { insertScans } from './helpers/seedDb'
 import { tempDir } from './helpers/tmp'
-
-/** Raw HTTP so the test controls Host and Origin exactly as an attacker's browser would. */
-function call(
-  port: number,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((ok, fail) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...opts.headers } },
-      (res) => {
-        let body = ''
-        res.on('data', (c: Buffer) => (body += c.toString()))
-        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
-      },
-    )
-    req.on('error', fail)
-    req.end(opts.body)
-  })
-}
+import { BAD_FRAMES, PROBES, call, runHostProbes, sendRawFrame } from './hardening/hostProbes'
+import { spawnProbeHost } from './hardening/spawnHost'
 
 const post = (port: number, method: string, arg: unknown, headers: Record<string, string> = {}) =>
   call(port, `/api/${method}`, {
@@ -115,5 +96,91 @@ describe('web host', () => {
       evil.once('error', () => ok('refused'))
     })
     expect(outcome).toBe('refused')
+  })
+
+  it('answers API errors with a 4xx/5xx status and the same JSON envelope', async () => {
+    const missing = await post(host.port, 'getScan', { id: 999_999 })
+    expect(missing.status).toBe(404)
+    expect(JSON.parse(missing.body)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    const bad = await post(host.port, 'getScan', { id: 'x' })
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } })
+    const unknown = await post(host.port, 'dropDatabase', undefined)
+    expect(unknown.status).toBe(404)
+    expect(httpStatusOf('INTERNAL')).toBe(500)
+    expect(httpStatusOf('WORKER_CRASHED')).toBe(500)
+  })
+
+  it('compares the Content-Type media type exactly; parameters are allowed', async () => {
+    for (const ct of ['application/jsonx', 'application/json-patch+json', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await call(host.port, '/api/getInfo', { method: 'POST', headers: { 'content-type': ct }, body: '{}' })
+      expect(r.status, ct).toBe(415)
+    }
+    for (const ct of ['application/json; charset=utf-8', 'Application/JSON', 'application/json ;charset=UTF-8']) {
+      const r = await call(host.port, '/api/getInfo', { method: 'POST', headers: { 'content-type': ct }, body: '{}' })
+      expect(r.status, ct).toBe(200)
+    }
+    expect(isJsonMediaType(undefined)).toBe(false)
+  })
+
+  it('sends nosniff and a Referrer-Policy on API answers, errors included', async () => {
+    for (const r of [await post(host.port, 'getInfo', undefined), await post(host.port, 'getScan', { id: 'x' })]) {
+      expect(r.headers['x-content-type-options']).toBe('nosniff')
+      expect(r.headers['referrer-policy']).toBe('no-referrer')
+    }
+  })
+
+  it('answers a malformed URL escape with 400, not a crash', async () => {
+    for (const path of ['/%', '/%E0%A4%A', '/api/%']) {
+      const r = await call(host.port, path, { method: path.startsWith('/api') ? 'POST' : 'GET', headers: { 'content-type': 'application/json' } })
+      expect(r.status, path).toBe(400)
+    }
+    expect((await call(host.port, '/')).status).toBe(200)
+  })
+
+  it('answers a body over 1 MiB with 413 (not a reset), and goes on serving', async () => {
+    const big = JSON.stringify({ arg: 'x'.repeat(2 * 1024 * 1024) })
+    const r = await call(host.port, '/api/getInfo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+    expect(r.status).toBe(413)
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } })
+    // Just under the limit is read and parsed.
+    const ok = await call(host.port, '/api/getInfo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ arg: 'y'.repeat(1024 * 1024 - 100) }),
+    })
+    expect(ok.status).not.toBe(413)
+  })
+
+  it('survives malformed and oversized WebSocket frames; other clients keep their events', async () => {
+    const listener = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`)
+    await new Promise((ok, fail) => {
+      listener.once('open', ok)
+      listener.once('error', fail)
+    })
+    for (const [name, frame] of Object.entries(BAD_FRAMES)) {
+      expect(await sendRawFrame(host.port, frame), name).toMatch(/closed|reset/)
+      expect((await post(host.port, 'getInfo', undefined)).status, name).toBe(200)
+    }
+    const got = new Promise<unknown>((ok) => listener.once('message', (m) => ok(JSON.parse(String(m)))))
+    core.events.emit('onProgress', { phase: 'process', done: 2, total: 4, etaSeconds: 1, current: 'p1' })
+    expect(await got).toMatchObject({ event: 'onProgress', payload: { done: 2 } })
+    listener.close()
+  })
+})
+
+describe('web host in its own process, under every hostile probe', () => {
+  const dir = tempDir()
+  it('answers each probe as specified and is still alive after each', async () => {
+    const { child, port, exited } = await spawnProbeHost(dir)
+    try {
+      const { results, alive } = await runHostProbes(port)
+      expect(results.filter((r) => !r.pass)).toEqual([])
+      expect(results.length).toBe(PROBES.length)
+      expect(alive).toBe(true)
+      expect(exited()).toBe(false)
+    } finally {
+      child.kill('SIGTERM')
+    }
   })
 })

@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { API_EVENTS, type CuratorApi } from '../../shared/api'
-import { CuratorError } from '../../shared/errors'
+import { CuratorError, type ErrorCode } from '../../shared/errors'
 import { dispatch } from '../router'
 
 export interface WebHostOptions {
@@ -82,9 +82,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(err) } })
-      else res.destroy()
+      if (res.headersSent) res.destroy()
+      else if (err instanceof BodyTooLarge) sendJson(res, 413, { ok: false, error: { code: 'BAD_ARGUMENT', message: err.message } })
+      else sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(err) } })
     })
+  })
+  // A client that resets or sends garbage must cost its own connection only, never the server.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
+    else socket.destroy()
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,13 +99,22 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       sendJson(res, 403, { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Forbidden: untrusted Host or Origin.' } })
       return
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    let url: URL
+    let pathname: string
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+      pathname = decodeURIComponent(url.pathname)
+    } catch {
+      // `GET /%` and friends: a malformed escape is the client's mistake, not a crash.
+      sendJson(res, 400, { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Malformed URL.' } })
+      return
+    }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') {
         sendJson(res, 405, { ok: false, error: { code: 'BAD_ARGUMENT', message: 'API calls are POST.' } })
         return
       }
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      if (!isJsonMediaType(req.headers['content-type'])) {
         // Forces a CORS preflight for any cross-site attempt; simple form posts are refused.
         sendJson(res, 415, { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Content-Type must be application/json.' } })
         return
@@ -112,19 +127,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         sendJson(res, 400, { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Body is not valid JSON.' } })
         return
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length))
-      sendJson(res, 200, await dispatch(opts.api, method, arg))
+      const method = pathname.slice('/api/'.length)
+      const envelope = await dispatch(opts.api, method, arg)
+      sendJson(res, envelope.ok ? 200 : httpStatusOf(envelope.error.code), envelope)
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end()
       return
     }
-    await serveStatic(url.pathname, res)
+    await serveStatic(pathname, res)
   }
 
+  /** @param pathname already percent-decoded */
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
+    const rel = normalize(pathname).replace(/^([/\\])+/, '')
     let file = join(staticRoot, rel || 'index.html')
     if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
       res.writeHead(403).end()
@@ -141,6 +158,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CSP,
       'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
       'cache-control': 'no-cache',
     })
     res.end(data)
@@ -155,8 +173,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => subscribe(ws))
   })
+  // Without these, one malformed or oversized frame (ws reports it as an 'error' event) would
+  // be an uncaught exception and take the server, and any processing it runs, down with it.
+  wss.on('error', () => undefined)
 
   function subscribe(ws: WebSocket): void {
+    // ws has already answered the bad frame with a close code; the connection just ends.
+    ws.on('error', () => ws.terminate())
     const unsubs = API_EVENTS.map((event) =>
       opts.api[event]((payload) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }))
@@ -188,23 +211,63 @@ function isLoopbackAddress(addr: string | undefined): boolean {
   return !!addr && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'))
 }
 
+/** HTTP status for an API error; the JSON body is the same envelope whatever the status. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'BAD_ARGUMENT':
+      return 400
+    case 'NOT_FOUND':
+      return 404
+    case 'NOT_IMPLEMENTED':
+      return 501
+    default:
+      return 500
+  }
+}
+
+/** `application/json`, any case, with parameters (`; charset=utf-8`) only: not `application/jsonx`. */
+export function isJsonMediaType(header: string | undefined): boolean {
+  if (!header) return false
+  return header.split(';', 1)[0]!.trim().toLowerCase() === 'application/json'
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * A body over MAX_BODY is read to its end and thrown away, then answered 413: a client still
+ * sending when the server hangs up would see a reset, not the answer. Past this, it is cut off.
+ */
+const MAX_DRAIN = 16 * MAX_BODY
+
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = (): BodyTooLarge => new BodyTooLarge(`Request body over ${MAX_BODY} bytes (1 MiB).`)
+  if (Number(req.headers['content-length'] ?? 0) > MAX_DRAIN) {
+    req.resume()
+    return Promise.reject(tooLarge())
+  }
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAX_BODY) {
-        fail(new CuratorError('BAD_ARGUMENT', 'Request body too large.'))
-        req.destroy()
-      } else chunks.push(c)
+      if (size <= MAX_BODY) chunks.push(c)
+      else if (size > MAX_DRAIN) fail(tooLarge())
     })
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => (size > MAX_BODY ? fail(tooLarge()) : ok(Buffer.concat(chunks).toString('utf8'))))
     req.on('error', fail)
   })
 }
 
+/** Every API answer: never sniffed into something else, never leaks its URL as a referrer. */
+export const API_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  // A 413 may go out before the body was read: close, so its rest is never parsed as a request.
+  const close = status === 413 ? { connection: 'close' } : {}
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...API_HEADERS, ...close })
   res.end(JSON.stringify(body))
 }
