@@ -11,6 +11,7 @@ import { nodeWorkerFactory } from './jobs/nodeWorker'
 import { EventBus } from './events'
 import { createRouter } from './router'
 import { openDb, type Db, type OpenDbOptions } from './store/db'
+import * as viewerData from './cache/viewerData'
 
 export const VERSION: string = pkg.version
 
@@ -46,6 +47,7 @@ export function createCore(dbFile: string, opts: CoreOptions = {}): Core {
     version: VERSION,
     events,
     processing,
+    viewerData,
     scanRoot: async (root, d) => {
       // Loaded on first use: keeps `--help` and the app's start-up fast.
       const { scanRoot } = await import('./dicom/scanRoot')

@@ -15,6 +15,9 @@ import { CuratorError, toErrorInfo } from '../shared/errors'
 import type { EventBus } from './events'
 import type { ProcessingController } from './jobs/controller'
 import type { Db } from './store/db'
+import { setCurrentRun } from './store/runs'
+
+export type ViewerData = typeof import('./cache/viewerData')
 import { getScanDetail, getScanPreview, getScanSummary, listRoots, listScans, queueRetry, setReview, setSeriesOverride } from './store/scans'
 
 export interface RouterDeps {
@@ -26,6 +29,8 @@ export interface RouterDeps {
   scanRoot?: (root: string, deps: { db: Db; events: EventBus }) => Promise<ScanRootResult>
   /** Runs the job engine for the app. */
   processing?: ProcessingController
+  /** Binary volumes, surfaces and comparisons for the case view (cache/viewerData.ts). */
+  viewerData?: ViewerData
   /** Writes the export. Supplied by the export layer. */
   exportDataset?: (args: z.infer<typeof schemas.exportDataset>, deps: { db: Db; events: EventBus }) => Promise<ExportResult>
 }
@@ -44,6 +49,13 @@ export const schemas = {
     .optional(),
   getScan: z.object({ id }).strict(),
   getPreview: z.object({ id }).strict(),
+  getVolume: z
+    .object({ id, kind: z.enum(['ct', 'mask']), runId: id.optional(), level: z.union([z.literal(1), z.literal(2)]).optional() })
+    .strict(),
+  getSurface: z.object({ id, kind: z.enum(['lung', 'metal']), runId: id.optional() }).strict(),
+  getSourceSlice: z.object({ id }).strict(),
+  compareRuns: z.object({ id }).strict(),
+  setCurrentRun: z.object({ id, runId: id }).strict(),
   queueRetry: z.object({ id, closingMm: z.number().min(0).max(50) }).strict(),
   chooseSeries: z.object({ id, seriesUid: z.string().min(1).max(128) }).strict(),
   setReview: z
@@ -73,6 +85,10 @@ function validate<M extends ApiMethod>(method: M, arg: unknown): z.infer<(typeof
 
 export function createRouter(deps: RouterDeps): CuratorApi {
   const { db, events } = deps
+  const viewer = (): ViewerData => {
+    if (!deps.viewerData) throw new CuratorError('NOT_IMPLEMENTED', 'Volumes are not available in this build.')
+    return deps.viewerData
+  }
   const proc = (): ProcessingController => {
     if (!deps.processing) throw new CuratorError('NOT_IMPLEMENTED', 'Processing is not available in this build.')
     return deps.processing
@@ -96,9 +112,28 @@ export function createRouter(deps: RouterDeps): CuratorApi {
     async getPreview(arg) {
       return getScanPreview(db, validate('getPreview', arg).id)
     },
+    async getVolume(arg) {
+      return viewer().getVolume(db, validate('getVolume', arg))
+    },
+    async getSurface(arg) {
+      return viewer().getSurface(db, validate('getSurface', arg))
+    },
+    async getSourceSlice(arg) {
+      return viewer().getSourceSlice(db, validate('getSourceSlice', arg).id)
+    },
+    async compareRuns(arg) {
+      return viewer().compareRuns(db, validate('compareRuns', arg).id)
+    },
+    async setCurrentRun(arg) {
+      const a = validate('setCurrentRun', arg)
+      return setCurrentRun(db, a.id, a.runId)
+    },
     async queueRetry(arg) {
       const a = validate('queueRetry', arg)
-      return queueRetry(db, a.id, a.closingMm)
+      const summary = queueRetry(db, a.id, a.closingMm)
+      // A reviewer's retry runs now, in this process's engine: no separate processing step.
+      deps.processing?.ensureRunning()
+      return summary
     },
     async chooseSeries(arg) {
       const a = validate('chooseSeries', arg)

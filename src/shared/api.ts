@@ -58,6 +58,18 @@ export interface RunInfo {
   startedAt: string | null
   finishedAt: string | null
   error: ErrorInfo | null
+  /** Fill-mask fraction of this run (null unless done). */
+  maskFraction: number | null
+  /** This run's flags (geometry and mask). */
+  flags: Flag[]
+  /** True for the run whose result the scan shows now. */
+  current: boolean
+}
+
+/** The tutorial's 80-bin HU histogram of the resampled volume. */
+export interface HuHistogram {
+  edges: number[]
+  counts: number[]
 }
 
 /** Everything the detail panel shows about one scan. */
@@ -74,6 +86,12 @@ export interface ScanDetail extends ScanSummary {
   reviewedAt: string | null
   files: string[]
   runs: RunInfo[]
+  /** The current run's HU histogram (null before a result). */
+  histogram: HuHistogram | null
+  /** Lung volumes of the current run, mL. */
+  maskVolumeMl: number | null
+  leftLungMl: number | null
+  rightLungMl: number | null
   /** Every series of this patient, the chosen one included, with why it was or was not chosen. */
   candidates: SeriesCandidate[]
 }
@@ -185,6 +203,79 @@ export interface ScanPreview {
   pngBase64: string
 }
 
+/** Which cached array of a run to fetch as binary. */
+export type VolumeKind = 'ct' | 'mask'
+
+export interface GetVolumeArgs {
+  /** Scan id. */
+  id: number
+  kind: VolumeKind
+  /** A run of this scan; @default the current run */
+  runId?: number
+  /** 1 = full resolution, 2 = every dimension halved (a quick first picture). @default 1 */
+  level?: 1 | 2
+}
+
+/** What travels beside a binary array; the array itself never goes through JSON. */
+export interface VolumeMeta {
+  runId: number
+  kind: VolumeKind
+  level: 1 | 2
+  dtype: 'int16' | 'uint8'
+  /** [z, y, x] voxels of this level. */
+  shape: Vec3
+  /** [z, y, x] mm between voxel centres at this level. */
+  spacing: Vec3
+  /** [z, y, x] mm of the first voxel's centre on the full-resolution grid (level 2 is offset). */
+  origin: Vec3
+}
+
+export interface VolumeBlob {
+  meta: VolumeMeta
+  /** `shape` voxels, C order [z][y][x], little endian. */
+  data: ArrayBuffer
+}
+
+export type SurfaceKind = 'lung' | 'metal'
+
+export interface SurfaceMeta {
+  runId: number
+  kind: SurfaceKind
+  points: number
+  triangles: number
+}
+
+/** A triangle mesh in millimetres, x/y/z = column/row/slice axes of the resampled grid. */
+export interface SurfaceBlob {
+  meta: SurfaceMeta
+  /** Float32 x, y, z per point, then Uint32 a, b, c per triangle (offset 12 · points). */
+  data: ArrayBuffer
+}
+
+export interface SourceSliceMeta {
+  /** File the slice comes from, relative to the scan's root. */
+  file: string
+  rows: number
+  columns: number
+  /** [row, column] mm. */
+  pixelSpacing: [number, number]
+  dtype: 'int16'
+}
+
+/** One stored slice of the chosen series as HU, for scans that have no volume. */
+export interface SourceSliceBlob {
+  meta: SourceSliceMeta
+  data: ArrayBuffer
+}
+
+export interface RunComparison {
+  scanId: number
+  before: RunInfo
+  after: RunInfo
+  /** Dice between the two runs' fill masks, in [0, 1]. */
+  dice: number
+}
+
 export interface CuratorApi {
   getInfo(): Promise<AppInfo>
   scanRoot(args: ScanRootArgs): Promise<ScanRootResult>
@@ -192,6 +283,16 @@ export interface CuratorApi {
   getScan(args: { id: number }): Promise<ScanDetail>
   /** Null while the scan has no finished result with a picture. */
   getPreview(args: { id: number }): Promise<ScanPreview | null>
+  /** A run's resampled volume or fill mask as binary, full or half resolution. */
+  getVolume(args: GetVolumeArgs): Promise<VolumeBlob>
+  /** A run's mask surface (computed by the worker), or null when there is none (no metal). */
+  getSurface(args: { id: number; kind: SurfaceKind; runId?: number }): Promise<SurfaceBlob | null>
+  /** The first slice of the chosen series as HU, for a failed scan. */
+  getSourceSlice(args: { id: number }): Promise<SourceSliceBlob>
+  /** The current run against the latest earlier done run: Dice of the masks, both runs' facts. Null if there is no earlier run. */
+  compareRuns(args: { id: number }): Promise<RunComparison | null>
+  /** Makes an earlier done run the scan's result again (revert a retry). */
+  setCurrentRun(args: { id: number; runId: number }): Promise<ScanSummary>
   queueRetry(args: RetryArgs): Promise<ScanSummary>
   /** Overrides the automatic series choice for a patient; rescans its root. */
   chooseSeries(args: ChooseSeriesArgs): Promise<ScanSummary>
@@ -212,6 +313,11 @@ export const API_METHODS = [
   'listScans',
   'getScan',
   'getPreview',
+  'getVolume',
+  'getSurface',
+  'getSourceSlice',
+  'compareRuns',
+  'setCurrentRun',
   'queueRetry',
   'chooseSeries',
   'setReview',
@@ -224,6 +330,15 @@ export const API_METHODS = [
 ] as const satisfies readonly (keyof CuratorApi)[]
 
 export type ApiMethod = (typeof API_METHODS)[number]
+
+/**
+ * Methods whose result carries an `ArrayBuffer` (`{meta, data}`): IPC passes it by structured
+ * clone; the web host answers them with `application/octet-stream`, the meta in a header.
+ */
+export const BINARY_METHODS = ['getVolume', 'getSurface', 'getSourceSlice'] as const satisfies readonly ApiMethod[]
+export type BinaryMethod = (typeof BINARY_METHODS)[number]
+/** Response header of the web host carrying a binary result's `meta` as JSON. */
+export const META_HEADER = 'x-ctc-meta'
 
 /** Event subscriptions, each `onX(cb): Unsubscribe`. */
 export const API_EVENTS = ['onProgress'] as const satisfies readonly (keyof CuratorApi)[]

@@ -21,6 +21,9 @@ export class ProcessingController {
   private engine: JobEngine | null = null
   private paused = false
   private lastError: string | null = null
+  private lastMode: PipelineMode = 'robust'
+  private wanted = false
+  private cancelled = false
 
   constructor(private readonly d: ControllerDeps) {}
 
@@ -35,12 +38,13 @@ export class ProcessingController {
 
   start(opts: { mode?: PipelineMode; workers?: number } = {}): ProcessingState {
     if (this.engine) return this.state()
+    this.lastMode = opts.mode ?? 'robust'
     const engine = new JobEngine({
       db: this.d.db,
       cacheDir: this.d.cacheDir,
       spawn: this.d.spawn,
       workers: opts.workers ?? defaultWorkerCount(),
-      mode: opts.mode ?? 'robust',
+      mode: this.lastMode,
       version: this.d.version,
       onProgress: (e) => this.d.events.emit('onProgress', e),
     })
@@ -54,9 +58,30 @@ export class ProcessingController {
       })
       .finally(() => {
         this.engine = null
+        const again = this.wanted && !this.cancelled && (countByStatus(this.d.db).pending ?? 0) > 0
+        this.wanted = false
+        this.cancelled = false
+        if (again) {
+          this.start({ mode: this.lastMode })
+          return
+        }
         this.d.events.emit('onProgress', { phase: 'process', done: 1, total: 1, etaSeconds: 0, current: null, message: 'idle' })
       })
     return this.state()
+  }
+
+  /**
+   * Starts the engine for work that appeared while it was idle (a reviewer's retry), in the
+   * mode of the last run; a running engine picks the new work up by itself.
+   */
+  ensureRunning(): void {
+    if (this.engine) {
+      // The engine may be past its last look for work: it checks again as it stops.
+      this.wanted = true
+      this.engine.poke()
+      return
+    }
+    this.start({ mode: this.lastMode })
   }
 
   pause(): ProcessingState {
@@ -72,6 +97,7 @@ export class ProcessingController {
   }
 
   cancel(): ProcessingState {
+    if (this.engine) this.cancelled = true
     this.engine?.cancel()
     return this.state()
   }

@@ -87,6 +87,11 @@ export class JobEngine {
     this.wake?.()
   }
 
+  /** New pending work (a retry): look for it now rather than when a job ends. */
+  poke(): void {
+    this.wake?.()
+  }
+
   get isRunning(): boolean {
     return this.running
   }

@@ -4,7 +4,9 @@
  * database and to `result.json`. The CLI's `preprocess` and the workers both run this.
  */
 import { join } from 'node:path'
-import type { Flag, PipelineMode, Vec3 } from '../../shared/api'
+import type { Flag, PipelineMode, SurfaceKind, Vec3 } from '../../shared/api'
+import { encodeSurface, surfaceFile } from '../cache/surfaces'
+import { type Mesh, surfaceNets } from '../pipeline/surfaceNets'
 import { computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
@@ -79,6 +81,8 @@ export interface PipelineResult {
   rightLungMl?: number
   /** The tutorial's 80-bin HU histogram of the resampled volume. */
   histogram?: { edges: number[]; counts: number[] }
+  /** Triangles of the lung surface mesh (`surface_lung.bin`). */
+  surfaceTriangles?: number
   outputs: OutputFile[]
   timingsMs: Record<string, number>
 }
@@ -197,15 +201,26 @@ async function stages(
   const { fill, noFill, stats, hist } = masks
   resampledOut.fileBytes = await writingResampled
   // Both settle before anything is thrown: their buffers go back to the pool on return.
-  const written = await Promise.allSettled([
+  const writingMasks = Promise.allSettled([
     writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape),
     writeNpyAtomic(join(outDir, 'mask_nofill.npy'), noFill, grid.outShape),
   ])
+  // Contoured while the masks are written, so the renderer never runs marching cubes.
+  const surfaces = computeSurfaces(image, fill, grid.outShape, grid.reportedSpacing)
+  t.lap('surface')
+  const written = await writingMasks
   for (const w of written) if (w.status === 'rejected') throw w.reason
   const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
   outputs.push({ name: 'mask_fill.npy', fileBytes: fillBytes! }, { name: 'mask_nofill.npy', fileBytes: noFillBytes! })
   const preview = renderPreview(image, fill, grid.outShape, grid.reportedSpacing)
   outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
+  for (const s of surfaces) {
+    const bytes = encodeSurface(s.mesh)
+    await writeFileAtomic(join(outDir, surfaceFile(s.kind)), [bytes])
+    outputs.push({ name: surfaceFile(s.kind), fileBytes: bytes.byteLength })
+  }
+  result.surfaceTriangles = surfaces.find((s) => s.kind === 'lung')?.mesh.triangles.length ?? 0
+  result.surfaceTriangles /= 3
   t.lap('writes')
   result.flags = [...geom.flags, ...stats.flags]
   result.maskFraction = stats.fraction
@@ -215,6 +230,19 @@ async function stages(
   result.rightLungMl = stats.rightMl
   result.histogram = { edges: [...hist.edges], counts: [...hist.counts] }
   return result
+}
+
+/**
+ * The lung surface on a 2 mm grid (a ~50 k triangle mesh for a chest), and metal — voxels at
+ * the metal flag's threshold, any voxel of a coarse cell counting so wires survive — when any.
+ */
+function computeSurfaces(image: Int16Array, fill: Uint8Array, shape: Vec3, spacing: Vec3): Array<{ kind: SurfaceKind; mesh: Mesh }> {
+  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: surfaceNets((i) => fill[i] === 1, shape, spacing) }]
+  const metalHu = MASK_FLAG_THRESHOLDS.metalHu
+  let metal = 0
+  for (let i = 0; i < image.length; i++) if (image[i]! >= metalHu) metal++
+  if (metal > 0) out.push({ kind: 'metal', mesh: surfaceNets((i) => image[i]! >= metalHu, shape, spacing, { anyInside: true, smoothIterations: 4 }) })
+  return out
 }
 
 interface Masks {

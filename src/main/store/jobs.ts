@@ -85,7 +85,9 @@ export function claimNext(db: Db, owner: string): ClaimedScan | null {
       .prepare(
         `SELECT s.id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm,
                 (SELECT mode FROM runs WHERE runs.id = s.current_run_id) AS prev_mode
-         FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending' ORDER BY s.id LIMIT 1`,
+         FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending'
+         -- a reviewer's retry first: someone is waiting for it
+         ORDER BY (s.retry_closing_mm IS NULL), s.id LIMIT 1`,
       )
       .get() as
       | { id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null; prev_mode: PipelineMode | null }

@@ -1,5 +1,6 @@
 import type {
   Flag,
+  HuHistogram,
   ListScansArgs,
   ReviewStatus,
   RunInfo,
@@ -40,6 +41,7 @@ interface ScanRow {
   review: ReviewStatus
   review_note: string | null
   reviewed_at: string | null
+  current_run_id: number | null
   run_result_json: string | null
   run_flags_json: string | null
   run_error_code: string | null
@@ -54,6 +56,10 @@ interface RunResultJson {
   huMin?: number
   huMax?: number
   timingsMs?: Record<string, number>
+  histogram?: HuHistogram
+  maskVolumeMl?: number
+  leftLungMl?: number
+  rightLungMl?: number
 }
 
 const SELECT_SCAN = `
@@ -142,7 +148,7 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
   const runs = (
     db
       .prepare(
-        `SELECT id, mode, closing_mm, status, started_at, finished_at, error_code, error_message
+        `SELECT id, mode, closing_mm, status, started_at, finished_at, error_code, error_message, result_json, flags_json
          FROM runs WHERE scan_id = ? ORDER BY id`,
       )
       .all(id) as Array<{
@@ -154,6 +160,8 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
       finished_at: string | null
       error_code: string | null
       error_message: string | null
+      result_json: string | null
+      flags_json: string | null
     }>
   ).map<RunInfo>((r) => ({
     id: r.id,
@@ -163,7 +171,11 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     error: r.error_code ? { code: r.error_code as ErrorCode, message: r.error_message ?? '' } : null,
+    maskFraction: parse<RunResultJson>(r.result_json, {}).maskFraction ?? null,
+    flags: parse<Flag[]>(r.flags_json, []),
+    current: r.id === row.current_run_id,
   }))
+  const result = parse<RunResultJson>(row.run_result_json, {})
   return {
     ...toSummary(row),
     rootPath: row.root_path,
@@ -178,6 +190,10 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
     reviewedAt: row.reviewed_at,
     files: parse<string[]>(row.files_json, []),
     runs,
+    histogram: result.histogram ?? null,
+    maskVolumeMl: result.maskVolumeMl ?? null,
+    leftLungMl: result.leftLungMl ?? null,
+    rightLungMl: result.rightLungMl ?? null,
     candidates: (
       db.prepare('SELECT info_json FROM series WHERE root_id = ? AND patient_key = ? ORDER BY folder').all(row.root_id, row.patient_key) as Array<{
         info_json: string

@@ -6,6 +6,9 @@
 import {
   API_EVENTS,
   API_METHODS,
+  BINARY_METHODS,
+  META_HEADER,
+  type BinaryMethod,
   type ApiEvent,
   type ApiEventPayloads,
   type CuratorApi,
@@ -25,6 +28,23 @@ export class ApiError extends Error {
   ) {
     super(message)
   }
+}
+
+async function call(base: string, method: string, arg: unknown, signal?: AbortSignal): Promise<unknown> {
+  const res = await fetch(new URL(`api/${method}`, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ arg }),
+    signal,
+  })
+  // Binary results (volumes, surfaces) come as bytes with their meta in a header.
+  if (res.headers.get('content-type') === 'application/octet-stream') {
+    const meta = JSON.parse(decodeURIComponent(res.headers.get(META_HEADER) ?? '{}')) as unknown
+    return { meta, data: await res.arrayBuffer() }
+  }
+  const env = (await res.json()) as Envelope<unknown>
+  if (env.ok) return env.result
+  throw new ApiError(env.error.code, env.error.message)
 }
 
 function createHttpApi(base: string): CuratorApi {
@@ -55,16 +75,7 @@ function createHttpApi(base: string): CuratorApi {
 
   const api: Record<string, unknown> = {}
   for (const method of API_METHODS) {
-    api[method] = async (arg?: unknown) => {
-      const res = await fetch(new URL(`api/${method}`, base), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ arg }),
-      })
-      const env = (await res.json()) as Envelope<unknown>
-      if (env.ok) return env.result
-      throw new ApiError(env.error.code, env.error.message)
-    }
+    api[method] = (arg?: unknown, signal?: AbortSignal) => call(base, method, arg, signal)
   }
   for (const event of API_EVENTS) {
     api[event] = (cb: (p: ApiEventPayloads[typeof event]) => void) => {
@@ -79,3 +90,23 @@ function createHttpApi(base: string): CuratorApi {
 
 export const api: CuratorApi = window.api ?? createHttpApi(window.location.origin + '/')
 export const transport: 'ipc' | 'http' = window.api ? 'ipc' : 'http'
+
+type BinaryResult<M extends BinaryMethod> = Awaited<ReturnType<CuratorApi[M]>>
+
+/**
+ * A binary call that a case switch can cancel: over HTTP the request is aborted; over IPC the
+ * answer is dropped when it arrives (Electron's invoke cannot be aborted).
+ */
+export async function loadBinary<M extends BinaryMethod>(
+  method: M,
+  arg: Parameters<CuratorApi[M]>[0],
+  signal: AbortSignal,
+): Promise<BinaryResult<M>> {
+  const r = window.api
+    ? await (window.api[method] as (a: unknown) => Promise<unknown>)(arg)
+    : await call(window.location.origin + '/', method, arg, signal)
+  signal.throwIfAborted()
+  return r as BinaryResult<M>
+}
+
+export const isBinaryMethod = (m: string): m is BinaryMethod => (BINARY_METHODS as readonly string[]).includes(m)

@@ -1,0 +1,108 @@
+/**
+ * What the case view loads, as binary: volumes (full or halved), surfaces, the Dice between two
+ * runs' masks, and a source slice for scans without a volume. Everything is read through
+ * `volumes.ts` / `surfaces.ts`, so the cache format stays private to the cache.
+ */
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { GetVolumeArgs, RunComparison, RunInfo, SourceSliceBlob, SurfaceBlob, SurfaceKind, VolumeBlob } from '../../shared/api'
+import { CuratorError } from '../../shared/errors'
+import { readHeader, isSkipped } from '../dicom/header'
+import { loadHuVolume } from '../dicom/loadVolume'
+import { downsampleHu, downsampleMask, halfShape } from '../pipeline/downsample'
+import { surfaceNets } from '../pipeline/surfaceNets'
+import type { Db } from '../store/db'
+import { locateRun, runPair } from '../store/runs'
+import { getScanDetail } from '../store/scans'
+import { encodeSurface, decodeSurface, readSurface } from './surfaces'
+import { readMask, readResampled } from './volumes'
+
+const own = (a: Int16Array | Uint8Array): ArrayBuffer =>
+  a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? (a.buffer as ArrayBuffer) : (a.slice().buffer as ArrayBuffer)
+
+export async function getVolume(db: Db, args: GetVolumeArgs): Promise<VolumeBlob> {
+  const run = locateRun(db, args.id, args.runId)
+  const level = args.level ?? 1
+  const v = args.kind === 'ct' ? await readResampled(run.dir) : await readMask(run.dir, 'fill')
+  const s = run.spacing
+  if (level === 1) {
+    return {
+      meta: { runId: run.runId, kind: args.kind, level, dtype: args.kind === 'ct' ? 'int16' : 'uint8', shape: v.shape, spacing: s, origin: [0, 0, 0] },
+      data: own(v.data),
+    }
+  }
+  const data = v.data instanceof Int16Array ? downsampleHu(v.data, v.shape) : downsampleMask(v.data, v.shape)
+  return {
+    meta: {
+      runId: run.runId,
+      kind: args.kind,
+      level,
+      dtype: args.kind === 'ct' ? 'int16' : 'uint8',
+      shape: halfShape(v.shape),
+      spacing: [s[0] * 2, s[1] * 2, s[2] * 2],
+      // A block's centre sits half a fine voxel past its first voxel.
+      origin: [s[0] / 2, s[1] / 2, s[2] / 2],
+    },
+    data: own(data),
+  }
+}
+
+export async function getSurface(db: Db, args: { id: number; kind: SurfaceKind; runId?: number }): Promise<SurfaceBlob | null> {
+  const run = locateRun(db, args.id, args.runId)
+  let stored = await readSurface(run.dir, args.kind)
+  if (!stored && args.kind === 'lung') {
+    // A run from before surfaces were cached: contour its mask once here (coarse, ~0.2 s).
+    const m = await readMask(run.dir, 'fill')
+    const bytes = encodeSurface(surfaceNets((i) => m.data[i] === 1, m.shape, run.spacing))
+    stored = decodeSurface(bytes, run.dir)
+  }
+  if (!stored) return null
+  return { meta: { runId: run.runId, kind: args.kind, points: stored.points, triangles: stored.triangles }, data: stored.data }
+}
+
+// Dice of two runs never changes: remembered by run ids.
+const diceCache = new Map<string, number>()
+
+export function dice(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new CuratorError('INTERNAL', `Masks of different sizes (${a.length} vs ${b.length} voxels).`)
+  let both = 0
+  let sum = 0
+  for (let i = 0; i < a.length; i++) {
+    both += a[i]! & b[i]!
+    sum += a[i]! + b[i]!
+  }
+  return sum === 0 ? 1 : (2 * both) / sum
+}
+
+export async function compareRuns(db: Db, id: number): Promise<RunComparison | null> {
+  const pair = runPair(db, id)
+  if (!pair) return null
+  const key = `${pair.before.runId}:${pair.after.runId}`
+  let d = diceCache.get(key)
+  if (d === undefined) {
+    const [a, b] = await Promise.all([readMask(pair.before.dir, 'fill'), readMask(pair.after.dir, 'fill')])
+    d = dice(a.data, b.data)
+    diceCache.set(key, d)
+  }
+  const runs = getScanDetail(db, id).runs
+  const find = (runId: number): RunInfo => runs.find((r) => r.id === runId)!
+  return { scanId: id, before: find(pair.before.runId), after: find(pair.after.runId), dice: d }
+}
+
+/** The chosen series' first slice as HU (robust conversion), for a scan that has no volume. */
+export async function getSourceSlice(db: Db, id: number): Promise<SourceSliceBlob> {
+  const d = getScanDetail(db, id)
+  const file = d.files[0]
+  if (!file) throw new CuratorError('NOT_FOUND', `Scan ${id} has no image files.`)
+  const abs = join(d.rootPath, file)
+  const st = statSync(abs)
+  const h = readHeader(abs, file, st.size, st.mtimeMs)
+  if (isSkipped(h)) throw new CuratorError(h.code, `${file}: ${h.message}`, file)
+  const vol = await loadHuVolume(d.rootPath, [h], 'robust')
+  const ps = h.pixelSpacing ?? [1, 1]
+  return {
+    meta: { file, rows: vol.shape[1], columns: vol.shape[2], pixelSpacing: [ps[0]!, ps[1]!] as [number, number], dtype: 'int16' },
+    data: own(vol.hu.subarray(0, vol.shape[1] * vol.shape[2])),
+  }
+}
+

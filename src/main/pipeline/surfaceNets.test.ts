@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import type { Vec3 } from '../../shared/api'
+import { meshVolume, surfaceNets } from './surfaceNets'
+
+/** A ball of radius r mm centred in the volume, on a grid with the given spacing. */
+function ball(shape: Vec3, spacing: Vec3, r: number): Uint8Array {
+  const m = new Uint8Array(shape[0] * shape[1] * shape[2])
+  const c = shape.map((n, a) => ((n - 1) / 2) * spacing[a]!)
+  let i = 0
+  for (let k = 0; k < shape[0]; k++)
+    for (let j = 0; j < shape[1]; j++)
+      for (let x = 0; x < shape[2]; x++, i++) {
+        const d2 = (k * spacing[0] - c[0]!) ** 2 + (j * spacing[1] - c[1]!) ** 2 + (x * spacing[2] - c[2]!) ** 2
+        if (d2 <= r * r) m[i] = 1
+      }
+  return m
+}
+
+/** Every edge of a closed, consistently oriented surface is used once in each direction. */
+function edgesBalanced(tris: Uint32Array): boolean {
+  const count = new Map<string, number>()
+  for (let t = 0; t < tris.length; t += 3)
+    for (let e = 0; e < 3; e++) {
+      const k = `${tris[t + e]}>${tris[t + ((e + 1) % 3)]}`
+      count.set(k, (count.get(k) ?? 0) + 1)
+    }
+  for (const [k, n] of count) {
+    const [a, b] = k.split('>')
+    if (n !== 1 || count.get(`${b}>${a}`) !== 1) return false
+  }
+  return true
+}
+
+describe('surfaceNets', () => {
+  it('turns a ball into a closed, outward-facing surface of the right volume (step 1)', () => {
+    const shape: Vec3 = [48, 48, 48]
+    const m = ball(shape, [1, 1, 1], 18)
+    const mesh = surfaceNets((i) => m[i] === 1, shape, [1, 1, 1], { step: 1 })
+    expect(edgesBalanced(mesh.triangles)).toBe(true)
+    // Smoothing keeps the volume (Taubin does not shrink): within 4 % of 4/3 π r³.
+    const v = meshVolume(mesh)
+    expect(v).toBeGreaterThan(0) // outward normals
+    expect(Math.abs(v - (4 / 3) * Math.PI * 18 ** 3) / ((4 / 3) * Math.PI * 18 ** 3)).toBeLessThan(0.04)
+  })
+
+  it('coarsens by step and places the mesh in millimetres with anisotropic spacing', () => {
+    const shape: Vec3 = [30, 64, 64]
+    const spacing: Vec3 = [2, 1, 1]
+    const m = ball(shape, spacing, 24)
+    const fine = surfaceNets((i) => m[i] === 1, shape, spacing, { step: 1 })
+    const coarse = surfaceNets((i) => m[i] === 1, shape, spacing, { step: 2 })
+    expect(edgesBalanced(coarse.triangles)).toBe(true)
+    // About a quarter of the faces: the coarse grid has half the resolution on each axis.
+    expect(coarse.triangles.length).toBeLessThan(fine.triangles.length / 3)
+    const truth = (4 / 3) * Math.PI * 24 ** 3
+    expect(Math.abs(meshVolume(coarse) - truth) / truth).toBeLessThan(0.08)
+    // Centred where the ball is, in mm (x = column, z = slice axis × 2 mm).
+    const mean = [0, 0, 0]
+    for (let i = 0; i < coarse.points.length; i++) mean[i % 3]! += coarse.points[i]!
+    const n = coarse.points.length / 3
+    expect(mean[0]! / n).toBeCloseTo(31.5, 0)
+    expect(mean[1]! / n).toBeCloseTo(31.5, 0)
+    expect(mean[2]! / n).toBeCloseTo(29, 0)
+  })
+
+  it('gives an empty mesh for an empty mask and a closed one for a mask touching the border', () => {
+    const shape: Vec3 = [8, 8, 8]
+    expect(surfaceNets(() => false, shape, [1, 1, 1]).triangles.length).toBe(0)
+    const full = surfaceNets(() => true, shape, [1, 1, 1], { step: 1, smoothIterations: 0 })
+    expect(edgesBalanced(full.triangles)).toBe(true)
+    // Unsmoothed, the surface runs through the midpoints between the 8³ voxel centres and the padding.
+    expect(meshVolume(full)).toBeGreaterThan(7 ** 3)
+  })
+})
