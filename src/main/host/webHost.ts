@@ -136,8 +136,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
           'content-type': 'application/octet-stream',
           'content-length': data.byteLength,
           [META_HEADER]: encodeURIComponent(JSON.stringify(meta)),
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
+          ...API_HEADERS,
         })
         res.end(Buffer.from(data))
         return

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3'
-import { writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/tmp'
 import { CuratorError } from '../../shared/errors'
-import { openDb, schemaVersion } from './db'
+import { APPLICATION_ID, openDb, schemaVersion } from './db'
 import { MIGRATIONS } from './migrations'
 
 describe('openDb', () => {
@@ -53,5 +54,67 @@ describe('openDb', () => {
     } catch (e) {
       expect((e as CuratorError).code).toBe('DB_OPEN_FAILED')
     }
+  })
+
+  const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex')
+
+  it('refuses a corrupt, foreign or newer database with a clear error and never writes to it', () => {
+    const cases: Record<string, (f: string) => void> = {
+      'not SQLite at all': (f) => writeFileSync(f, Buffer.from('PK\u0003\u0004 a zip, or anything else'.repeat(200))),
+      'SQLite header, garbage after': (f) => {
+        const b = Buffer.alloc(8192, 0xa5)
+        b.write('SQLite format 3\u0000', 0, 'latin1')
+        writeFileSync(f, b)
+      },
+      "another program's database": (f) => {
+        const raw = new Database(f)
+        raw.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos (path) VALUES (\'a.jpg\')')
+        raw.close()
+      },
+      'another application id': (f) => {
+        const raw = new Database(f)
+        raw.pragma('application_id = 1234')
+        raw.exec(MIGRATIONS[0]!)
+        raw.pragma('user_version = 1')
+        raw.close()
+      },
+      'a newer schema': (f) => {
+        const raw = new Database(f)
+        raw.exec(MIGRATIONS[0]!)
+        raw.pragma(`user_version = ${MIGRATIONS.length + 5}`)
+        raw.close()
+      },
+    }
+    for (const [name, make] of Object.entries(cases)) {
+      const sub = join(dir, name.replace(/\W+/g, '-'))
+      const f = join(sub, 'db.sqlite')
+      mkdirSync(sub)
+      make(f)
+      const before = sha(f)
+      const err = (() => {
+        try {
+          openDb(f).close()
+          return null
+        } catch (e) {
+          return e as CuratorError
+        }
+      })()
+      expect(err, name).toBeInstanceOf(CuratorError)
+      expect(err!.code, name).toBe('DB_OPEN_FAILED')
+      expect(err!.message, name).toMatch(/left untouched/)
+      expect(sha(f), name).toBe(before)
+      expect(readdirSync(sub), name).toEqual(['db.sqlite']) // no -wal, no -shm, no journal
+    }
+  })
+
+  it('with mustExist, refuses a missing database and creates nothing', () => {
+    const f = join(dir, 'typo', 'nope.sqlite')
+    expect(() => openDb(f, { mustExist: true })).toThrow(/No database at/)
+    expect(existsSync(join(dir, 'typo'))).toBe(false)
+    const made = openDb(join(dir, 'there.sqlite'))
+    made.close()
+    const again = openDb(join(dir, 'there.sqlite'), { mustExist: true })
+    expect(again.pragma('application_id', { simple: true })).toBe(APPLICATION_ID)
+    again.close()
   })
 })
