@@ -1,11 +1,13 @@
 /**
  * generatePhantom: options in, HU volume and ground-truth lung mask out. Pure and deterministic
  * from the options (seed included). Painting order matters and is the whole algorithm:
- *   per slice: air and body → lungs (and mask) → heart → spine, sternum, ribs → tray
+ *   per slice: air and body → liver → lungs (and mask) → stomach and colon contents → heart →
+ *              spine, sternum, ribs → tray
  *   in 3-D:    aorta → vessels → nodules → airways and tracheostomy → pacemaker
  *   per slice: metal streaks
  *   finally:   noise, field of view, clipping, quantisation (finalize.ts)
  */
+import { paintAbdomenGas, paintLiver } from './abdomen'
 import { paintAirways } from './airways'
 import { finalizeVolume, fovMask } from './finalize'
 import { computeLayout } from './layout'
@@ -43,6 +45,9 @@ export interface PhantomVolume {
   /** rows × cols, 1 inside the reconstruction field of view (all 1 without padding). Outside
    * it `hu` holds −1024 and the files hold the padding value. */
   fov: Uint8Array
+  /** 1 where at least half the voxel is gas below the diaphragm (stomach, colon); null without
+   * an abdomen. Never lung: a segmentation that includes it is wrong there. */
+  abdominalGas: Uint8Array | null
   /** The options after defaults and case presets. */
   options: ResolvedOptions
   annotations: PhantomAnnotations
@@ -63,6 +68,7 @@ export function generateResolved(o: ResolvedOptions): PhantomVolume {
   const plane = g.rows * g.cols
   const hu = new Int16Array(plane * g.slices)
   const mask = new Uint8Array(plane * g.slices)
+  const abdominalGas = L.abdomen ? new Uint8Array(plane * g.slices) : null
   const vol: VolumeBuffers = { hu, mask, grid: g }
   const slice = (k: number): SliceCtx => ({
     k,
@@ -75,7 +81,9 @@ export function generateResolved(o: ResolvedOptions): PhantomVolume {
   for (let k = 0; k < g.slices; k++) {
     const ctx = slice(k)
     paintBody(ctx, L)
+    paintLiver(ctx, L)
     paintLungs(ctx, L)
+    if (abdominalGas) paintAbdomenGas(ctx, L, abdominalGas.subarray(k * plane, (k + 1) * plane))
     paintHeart(ctx, L)
     paintSpine(ctx, L)
     paintSternum(ctx, L)
@@ -103,6 +111,7 @@ export function generateResolved(o: ResolvedOptions): PhantomVolume {
     spacing: [g.dz, g.dy, g.dx],
     origin: [g.x0, g.y0, g.z0],
     fov,
+    abdominalGas,
     options: o,
     annotations: {
       nodules: L.nodules.map((n) => ({ center: toVoxel(g, ...n.c), radiusMm: n.r, juxtapleural: n.juxtapleural })),

@@ -33,8 +33,10 @@ export function computeLayout(o: ResolvedOptions): Layout {
   const fovX = o.cols * grid.dx
   const fovY = o.rows * grid.dy
   const F = Math.min(fovX, fovY)
-  const zBottom = grid.z0
+  const zScanBottom = grid.z0
   const zTop = grid.z0 + (o.slices - 1) * grid.dz
+  // With an abdomen in the scan, the chest is fitted to the range above it.
+  const zBottom = zScanBottom + o.abdomenMm
   const H = Math.max(zTop - zBottom, grid.dz)
   const A = rng.jitter(o.bodyWidthMm / 2, 0.03)
   const B = A * rng.range(0.64, 0.72)
@@ -107,7 +109,7 @@ export function computeLayout(o: ResolvedOptions): Layout {
       [-0.02 * A, by - 0.25 * B, zCarina + 0.08 * H],
       [0.08 * A, by - 0.02 * B, zCarina + 0.12 * H],
       [0.19 * A, by + 0.3 * A, zCarina + 0.08 * H],
-      [0.19 * A, by + 0.3 * A, zBottom - grid.dz],
+      [0.19 * A, by + 0.3 * A, zScanBottom - grid.dz],
     ] as Vec3[],
   }
 
@@ -143,6 +145,7 @@ export function computeLayout(o: ResolvedOptions): Layout {
     pacemaker: null,
     tracheostomy: null,
     nodules: [],
+    abdomen: null,
   }
 
   if (o.tray) {
@@ -193,7 +196,51 @@ export function computeLayout(o: ResolvedOptions): Layout {
     }
   }
   layout.nodules = placeNodules(layout, o.nodules, rng)
+  if (o.abdomenMm > 0) layout.abdomen = placeAbdomen(layout, o)
   return layout
+}
+
+/**
+ * Liver under the right dome; the stomach under the left one, reaching up into the dome (the
+ * painter keeps `diaphragmMm` of tissue between it and the lung) with its gas anterior, as in
+ * a supine patient; the colon's splenic flexure beneath the lateral left lung base, the
+ * transverse colon running anteriorly to the right below it. Own random stream: the chest of
+ * a phantom does not change when its abdomen is added.
+ */
+function placeAbdomen(L: Layout, o: ResolvedOptions): NonNullable<Layout['abdomen']> {
+  const rng = new Rng(deriveSeed(o.seed, 'abdomen'))
+  const { ax: A, ay: B, cy: by } = L.body
+  const [right, left] = L.lungs
+  const H = left.zApex - left.zBase
+  const liver: Ellipsoid = {
+    cx: right.cx + 0.05 * A,
+    cy: by,
+    cz: right.zBase + 0.02 * H,
+    ax: 0.5 * A,
+    ay: 0.75 * B,
+    az: right.dome + 0.1 * H,
+  }
+  const stomach: Ellipsoid = {
+    cx: left.cx - rng.jitter(0.08 * A, 0.2),
+    cy: left.cy - rng.jitter(0.3 * left.ay, 0.1),
+    cz: left.zBase + 0.02 * H,
+    ax: rng.jitter(0.26 * A, 0.05),
+    ay: rng.jitter(0.42 * left.ay, 0.05),
+    az: left.dome + 0.1 * H,
+  }
+  const level = stomach.cy + rng.range(0.1, 0.3) * stomach.ay
+  const r = rng.jitter(0.1 * A, 0.1)
+  const zFlexure = left.zBase - r
+  const colon = {
+    r,
+    path: [
+      [left.cx + 0.45 * left.ax, left.cy + 0.3 * left.ay, L.grid.z0 - r],
+      [left.cx + 0.55 * left.ax, left.cy, zFlexure],
+      [left.cx + 0.2 * left.ax, by - 0.6 * B, zFlexure - 0.3 * r],
+      [right.cx, by - 0.55 * B, zFlexure - 2 * r],
+    ] as Vec3[],
+  }
+  return { liver, stomach, level, colon, diaphragm: o.diaphragmMm }
 }
 
 /** Nodules fully inside an aerated lung, except the first, which touches the lung wall. */

@@ -54,6 +54,13 @@ export function inAeratedLung(L: Layout, x: number, y: number, z: number): boole
   return false
 }
 
+/** HU of lung `l` at row y: the gravity gradient, or soft tissue when collapsed. */
+export function lungHu(l: LungShape, y: number): number {
+  if (l.collapsed) return COLLAPSED_HU
+  const t = Math.min(1, Math.max(0, (y - (l.cy - l.ay)) / (2 * l.ay)))
+  return Math.round(LUNG_HU_ANTERIOR + (LUNG_HU_POSTERIOR - LUNG_HU_ANTERIOR) * t)
+}
+
 /** Paints both lungs into one slice: parenchyma and mask, or soft tissue for a collapsed lung. */
 export function paintLungs(ctx: SliceCtx, L: Layout): void {
   const { grid: g, z, hu, mask } = ctx
@@ -66,13 +73,9 @@ export function paintLungs(ctx: SliceCtx, L: Layout): void {
     const i1 = Math.min(g.cols - 1, Math.ceil((l.cx + rx - g.x0) / g.dx))
     const j0 = Math.max(0, Math.floor((l.cy - ry - g.y0) / g.dy))
     const j1 = Math.min(g.rows - 1, Math.ceil((l.cy + ry - g.y0) / g.dy))
-    const yAnt = l.cy - l.ay
     for (let j = j0; j <= j1; j++) {
       const y = g.y0 + j * g.dy
-      const t = Math.min(1, Math.max(0, (y - yAnt) / (2 * l.ay)))
-      const value = l.collapsed
-        ? COLLAPSED_HU
-        : Math.round(LUNG_HU_ANTERIOR + (LUNG_HU_POSTERIOR - LUNG_HU_ANTERIOR) * t)
+      const value = lungHu(l, y)
       const row = j * g.cols
       for (let i = i0; i <= i1; i++) {
         if (!lungContains(L, l, g.x0 + i * g.dx, y, z)) continue

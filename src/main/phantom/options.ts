@@ -4,11 +4,11 @@
  */
 import { CuratorError } from '../../shared/errors'
 
-export const PHANTOM_CASES = ['normal', 'tray', 'pacemaker', 'tracheostomy', 'one_lung', 'nodules'] as const
+export const PHANTOM_CASES = ['normal', 'tray', 'pacemaker', 'tracheostomy', 'one_lung', 'nodules', 'abdomen'] as const
 
 /**
  * What the scan shows. Each case only changes the defaults of the anatomy knobs below
- * (`tray`, `pacemaker`, `tracheostomy`, `collapsedLung`, `nodules`), so cases can be combined
+ * (`tray`, `pacemaker`, `tracheostomy`, `collapsedLung`, `nodules`, `abdomenMm`), so cases can be combined
  * by setting knobs explicitly.
  */
 export type PhantomCase = (typeof PHANTOM_CASES)[number]
@@ -65,6 +65,19 @@ export interface PhantomOptions {
   collapsedLung?: 'none' | 'left' | 'right'
   /** Solid nodules (~+40 HU) inside the lungs, one of them at the lung wall. @default case === 'nodules' ? 4 : 0 */
   nodules?: number
+  /**
+   * How far the scan reaches below the lung bases, mm: the chest is fitted to the range above
+   * it, and the upper abdomen fills it (liver, the stomach holding gas over fluid with an
+   * air–fluid level under the left hemidiaphragm, gas in the colon). At most half the scanned
+   * range. @default case === 'abdomen' ? 0.2 × the scanned range : 0
+   */
+  abdomenMm?: number
+  /**
+   * Tissue between the left lung base and the gas beneath it (diaphragm and stomach or colon
+   * wall), mm, measured normal to the lung base. Thinner than a slice, it is lost to partial
+   * volume and the gas touches the lung in the image, as on real scans. @default 3
+   */
+  diaphragmMm?: number
   /** Pixel storage; see README for how uint16 represents the field-of-view padding. @default 'int16' */
   storage?: PixelStorage
   /** RescaleSlope; HU = slope × stored + intercept. @default 1 */
@@ -181,6 +194,11 @@ export function resolveOptions(opts: PhantomOptions): ResolvedOptions {
   checkInt('nodules', nodules, 0, 50)
   const noiseSigma = opts.noiseSigma ?? 20
   checkNum('noiseSigma', noiseSigma, 0, 500)
+  const range = (slices - 1) * sliceSpacing
+  const abdomenMm = opts.abdomenMm ?? (kase === 'abdomen' ? 0.2 * range : 0)
+  checkNum('abdomenMm', abdomenMm, 0, 0.5 * range)
+  const diaphragmMm = opts.diaphragmMm ?? 3
+  checkNum('diaphragmMm', diaphragmMm, 0.5, 30)
   const streakAmplitude = opts.streakAmplitude ?? 1400
   checkNum('streakAmplitude', streakAmplitude, 0, 5000)
   const collapsedLung = opts.collapsedLung ?? (kase === 'one_lung' ? 'left' : 'none')
@@ -222,6 +240,8 @@ export function resolveOptions(opts: PhantomOptions): ResolvedOptions {
     tracheostomy: opts.tracheostomy ?? kase === 'tracheostomy',
     collapsedLung,
     nodules,
+    abdomenMm,
+    diaphragmMm,
     storage,
     rescaleSlope,
     rescaleIntercept,

@@ -129,4 +129,16 @@ export interface Layout {
     flangeY: number
   }
   nodules: Array<{ c: Vec3; r: number; juxtapleural: boolean }>
+  /** The upper abdomen below the lungs, or null when the scan stops at the lung bases. */
+  abdomen: null | {
+    liver: Ellipsoid
+    /** The stomach's lumen: gas anterior to `level`, fluid posterior to it. */
+    stomach: Ellipsoid
+    /** y of the air–fluid level (supine: a coronal plane, a horizontal line in axial images). */
+    level: number
+    /** Gas-filled colon (splenic flexure and transverse colon). */
+    colon: { path: Vec3[]; r: number }
+    /** Tissue kept between any lung and the gas, normal to the lung's surface, mm. */
+    diaphragm: number
+  }
 }

@@ -9,7 +9,9 @@
  */
 import type { Vec3 } from '../../shared/api'
 import { LabelScratch, type RunLabelling, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
+import { findAbdominalGas } from './abdominalGas'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
+import { measureAirwaysMl } from './segmentLungsRobust'
 
 /**
  * Flag thresholds, chosen from measurements of the fill masks of both modes on the phantoms
@@ -52,6 +54,19 @@ export interface MaskFlagThresholds {
    * is the smaller); one collapsed lung 0.000–0.002. Not raised for an empty mask. @default 0.35
    */
   lungBalance: number
+  /**
+   * `abdominal_gas` when more than this much of the mask is gas below the diaphragm
+   * (abdominalGas.ts), mL. Measured: 0 on every chest phantom and on A0002 in both modes; the
+   * tutorial's mask on the abdomen phantoms (stomach bubble joined to the left lung base through
+   * a thin diaphragm, colon gas) ABDOMEN_MEASURED; robust mode's 0 after its fix. 5 mL is a
+   * bubble 2 cm across. @default 5
+   */
+  abdominalGasMl: number
+  /**
+   * `airways_in_mask` when the trachea and main bronchi in the mask exceed this, mL (robust
+   * mode's airway tracking, measured without removing). Measured: AIRWAYS_MEASURED. @default 2
+   */
+  airwaysMl: number
 }
 
 export const MASK_FLAG_THRESHOLDS: MaskFlagThresholds = {
@@ -60,9 +75,11 @@ export const MASK_FLAG_THRESHOLDS: MaskFlagThresholds = {
   metalMl: 5,
   borderFaceFraction: 0.001,
   lungBalance: 0.35,
+  abdominalGasMl: 5,
+  airwaysMl: 2,
 }
 
-export type MaskFlagCode = 'tiny_mask' | 'metal' | 'border_touching' | 'one_lung'
+export type MaskFlagCode = 'tiny_mask' | 'metal' | 'border_touching' | 'one_lung' | 'abdominal_gas' | 'airways_in_mask'
 
 export interface MaskFlag {
   code: MaskFlagCode
@@ -92,6 +109,10 @@ export interface MaskStats {
   borderFaceFraction: number
   /** Metal (HU above the threshold) inside the body, mL. */
   metalMl: number
+  /** Gas below the diaphragm in the mask (stomach, colon), mL. */
+  abdominalGasMl: number
+  /** Trachea and main bronchi in the mask, mL. */
+  airwaysMl: number
   flags: MaskFlag[]
 }
 
@@ -154,6 +175,8 @@ export interface KnownMeasures {
   scratch?: Uint8Array
   /** The mask is one connected component (the seed mode's is, by construction). */
   oneComponent?: boolean
+  /** Abdominal gas in the mask, mL, when the caller has just measured this very mask. */
+  abdominalGasMl?: number
 }
 
 /** Left/right volumes in voxels: by the two large components when there are two, else at x = midline. */
@@ -226,6 +249,8 @@ export function maskStats(
   for (let i = 0; i < mask.length; i++) n += mask[i]!
   const { midlineX, metalVoxels } = known.body ?? bodyMeasures(image, shape, thresholds.metalHu, s, known.scratch)
   const lr = sides(mask, shape, midlineX, s, known.oneComponent ?? false)
+  const abdominalGasMl =
+    known.abdominalGasMl ?? findAbdominalGas(image, mask, shape, spacing, known.scratch ?? new Uint8Array(mask.length), {}, s).ml
   const stats: MaskStats = {
     voxels: mask.length,
     maskVoxels: n,
@@ -238,6 +263,8 @@ export function maskStats(
     midlineX,
     borderFaceFraction: borderFaceFraction(mask, shape),
     metalMl: metalVoxels * voxelMl,
+    abdominalGasMl,
+    airwaysMl: measureAirwaysMl(mask, shape, spacing, midlineX),
     flags: [],
   }
   stats.flags = maskFlags(stats, thresholds)
@@ -278,6 +305,20 @@ export function maskFlags(st: MaskStats, t: MaskFlagThresholds = MASK_FLAG_THRES
       value: st.balance,
       threshold: t.lungBalance,
       message: `The smaller lung is ${pct(st.balance)} of the larger (right ${st.rightMl.toFixed(0)} mL, left ${st.leftMl.toFixed(0)} mL): one lung is collapsed, missing from the mask, or lost to the other's segmentation.`,
+    })
+  if (st.abdominalGasMl > t.abdominalGasMl)
+    flags.push({
+      code: 'abdominal_gas',
+      value: st.abdominalGasMl,
+      threshold: t.abdominalGasMl,
+      message: `${st.abdominalGasMl.toFixed(0)} mL of the lung mask is gas below the diaphragm (stomach or colon), joined to a lung base through a thin diaphragm: it is not lung. Robust mode removes it; exclude or fix the mask.`,
+    })
+  if (st.airwaysMl > t.airwaysMl)
+    flags.push({
+      code: 'airways_in_mask',
+      value: st.airwaysMl,
+      threshold: t.airwaysMl,
+      message: `The lung mask holds ${st.airwaysMl.toFixed(0)} mL of trachea and main bronchi: airways, not lung. Robust mode removes them; lung volumes from this mask are too large.`,
     })
   return flags
 }

@@ -36,6 +36,11 @@ export interface AirwayOptions {
   maxOffsetMm: number
   /** In-plane slack when following a branch from one slice to the next, mm. */
   toleranceMm: number
+  /**
+   * Only measure: find the airway and count it, leave the masks as they are (the
+   * `airways_in_mask` flag on any mask, the tutorial's included). @default false
+   */
+  measureOnly?: boolean
 }
 
 export interface AirwayResult {
@@ -152,9 +157,11 @@ export function removeAirways(
     forEachRun(rl, (l, off, len) => {
       if (!isAirway(l)) return
       prev.fill(1, off, off + len)
-      const v = volumeIndex(z, off)
-      fill.fill(0, v, v + len)
-      noFill.fill(0, v, v + len)
+      if (!opts.measureOnly) {
+        const v = volumeIndex(z, off)
+        fill.fill(0, v, v + len)
+        noFill.fill(0, v, v + len)
+      }
       result.removedVoxels += len
       parts++
     })
