@@ -60,6 +60,10 @@ export function createCore(dbFile: string, opts: CoreOptions = {}): Core {
         durationMs: r.stats.durationMs,
       }
     },
+    exportDataset: async (args, d) => {
+      const { exportDataset } = await import('./export')
+      return exportDataset(args, { db: d.db, version: VERSION, onProgress: (e) => d.events.emit('onProgress', e) })
+    },
   })
   return {
     api,

@@ -62,7 +62,14 @@ export const schemas = {
     .object({ id, review: z.enum(['unreviewed', 'accepted', 'rejected']), note: z.string().max(10_000).optional() })
     .strict(),
   exportDataset: z
-    .object({ outDir: z.string().min(1).max(4096), include: z.enum(['accepted', 'done']).optional() })
+    .object({
+      outDir: z.string().min(1).max(4096),
+      include: z.enum(['accepted', 'done', 'all']).optional(),
+      formats: z.array(z.enum(['npy', 'nifti'])).min(1).max(2).optional(),
+      layout: z.enum(['plain', 'nnunet', 'monai']).optional(),
+      dilateMm: z.number().min(0).max(50).optional(),
+      normalized: z.boolean().optional(),
+    })
     .strict(),
   startProcessing: z
     .object({ mode: z.enum(['seed', 'robust']).optional(), workers: z.number().int().min(1).max(64).optional() })

@@ -32,6 +32,8 @@ export interface ScanSummary {
   folder: string
   patientId: string
   seriesUid: string
+  /** SeriesDescription of the chosen series (what tells a patient's scans apart), if any. */
+  seriesDescription: string | null
   status: ScanStatus
   review: ReviewStatus
   flags: Flag[]
@@ -152,16 +154,52 @@ export interface ReviewArgs {
   note?: string
 }
 
+export type ExportInclude = 'accepted' | 'done' | 'all'
+export type ExportFormat = 'npy' | 'nifti'
+export type ExportLayout = 'plain' | 'nnunet' | 'monai'
+
 export interface ExportArgs {
+  /** Absolute path of the dataset folder to create (or replace, when it is an earlier export). */
   outDir: string
-  /** Which scans to export. @default 'accepted' */
-  include?: 'accepted' | 'done'
+  /**
+   * Which scans: accepted ones; every processed scan not rejected (done); or every processed
+   * scan, rejected ones too (all). @default 'accepted'
+   */
+  include?: ExportInclude
+  /** @default ['npy', 'nifti'] */
+  formats?: ExportFormat[]
+  /** plain: one folder per case; nnunet: nnU-Net v2 raw layout; monai: plain + datalist.json. @default 'plain' */
+  layout?: ExportLayout
+  /** Dilate the exported lung mask by a ball of this radius, mm (0 = as segmented). @default 0 */
+  dilateMm?: number
+  /** Also write `ct_norm.npy` (float32, normalised to [−1000, 400] HU, centred on the dataset's mean). @default false */
+  normalized?: boolean
+}
+
+/** Why a scan was left out of an export. */
+export type ExportSkipCode = 'not_accepted' | 'rejected' | 'not_processed' | 'failed' | 'cache_missing'
+
+export interface ExportSkipped {
+  scanId: number
+  /** Patient folder (local only: never written to the export). */
+  folder: string
+  code: ExportSkipCode
+  message: string
 }
 
 export interface ExportResult {
   outDir: string
-  scans: number
+  /** Cases written. */
+  exported: number
+  /** Every scan not exported, with the reason. */
+  skipped: ExportSkipped[]
+  /** Size of the dataset folder. */
+  bytes: number
   durationMs: number
+  /** The mean of the normalised voxels (written to dataset.json). */
+  pixelMean: number
+  /** Cases taken over from an interrupted earlier run of the same export. */
+  resumed: number
 }
 
 /** Streamed while scanning or processing; also what the CLI prints as progress. */

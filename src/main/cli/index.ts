@@ -3,7 +3,7 @@
  * contracts (see README): keep names and fields, add freely. Each command lazily imports its
  * implementation so `--help` stays instant.
  */
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CuratorError, toErrorInfo } from '../../shared/errors'
 import { VERSION } from '../core'
 
@@ -22,13 +22,16 @@ export function buildProgram(): Command {
   const program = new Command('ct-curator')
     .description('Curate chest-CT DICOM datasets: scan, preprocess, review, retry.')
     .version(VERSION)
-    .showHelpAfterError()
+    // Usage errors are thrown, not printed with the whole usage block: main() prints one line
+    // and the command's --help hint, and exits 2 (inherited by every command added below).
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
 
   program
     .command('demo')
     .description('write a synthetic chest-CT cohort (normal and failure cases) to try the app')
     .argument('<dir>', 'folder to create; patient folders go inside')
-    .option('--patients <n>', 'number of patients (at least 8)', int(8), 10)
+    .option('--patients <n>', 'number of patients (at least 8; the default 12 include the upper-abdomen cases)', int(8), 12)
     .option('--truth <dir>', 'where to write ground-truth lung masks (.npy); must be outside <dir>')
     .option('--seed <n>', 'random seed', int(0), 1)
     .option('--overwrite', 'replace the patient folders a previous demo wrote there')
@@ -72,18 +75,43 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'worker processes (default: one per core, fewer when memory is short: ~1.5 GB each)', int(1))
     .option('--cache <dir>', 'where volumes and masks are written (default: <db>.cache)')
     .option('--timeout <s>', 'seconds before a scan\'s worker is stopped', int(1), 600)
-    .action(async (root: string, o: { db: string; mode: 'seed' | 'robust'; workers?: number; cache?: string; timeout: number }) => {
+    .option('--keep-hu', 'also keep each scan\'s unresampled hu.npy in the cache (off: the cache holds what review and export read)')
+    .option('--shard <K/N>', 'process only shard K of N (0 ≤ K < N; by a hash of SeriesInstanceUID); `auto/N` takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX')
+    .option('--retry-failed', 'also retry scans that failed for a lasting reason (transient failures — disk full, out of memory, crash, timeout — are always retried)')
+    .action(async (root: string, o: { db: string; mode: 'seed' | 'robust'; workers?: number; cache?: string; timeout: number; retryFailed?: boolean; keepHu?: boolean; shard?: string }) => {
       const { runProcess } = await import('./commands/process')
       await runProcess(root, o)
     })
 
   program
+    .command('export')
+    .description('write the curated scans as a de-identified dataset (npy / NIfTI, plain, nnU-Net or MONAI layout)')
+    .argument('<outDir>', 'dataset folder to create (an earlier export there is replaced)')
+    .requiredOption('--db <file>', 'SQLite database')
+    .addOption(new Option('--include <which>', 'accepted scans, every processed scan not rejected, or all processed').choices(['accepted', 'done', 'all']).default('accepted'))
+    .option('--format <list>', 'comma-separated: npy, nifti', 'npy,nifti')
+    .addOption(new Option('--layout <layout>', 'plain folders, nnU-Net v2 raw, or plain + MONAI datalist').choices(['plain', 'nnunet', 'monai']).default('plain'))
+    .option('--dilate-mm <r>', 'dilate the exported lung mask by a ball of r mm', num(0, 50), 0)
+    .option('--normalized', 'also write ct_norm.npy (float32, [-1000, 400] HU, centred on the dataset mean)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        outDir: string,
+        o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; json?: boolean },
+      ) => {
+        const { runExport } = await import('./commands/export')
+        await runExport(outDir, o)
+      },
+    )
+
+  program
     .command('serve')
     .description('serve the app and its API on 127.0.0.1 (open the printed URL in a browser)')
-    .option('--db <file>', 'SQLite database (created if missing); default: the desktop app\'s')
+    .option('--db <file>', 'SQLite database (must exist unless --create); default: the desktop app\'s, created if missing')
+    .option('--create', 'create the --db database when there is none yet')
     .option('--port <n>', 'port (0 = any free port)', int(0), 7878)
     .addOption(new Option('--host <addr>', 'loopback address to bind').default('127.0.0.1'))
-    .action(async (o: { db?: string; port: number; host: string }) => {
+    .action(async (o: { db?: string; create?: boolean; port: number; host: string }) => {
       const { runServe } = await import('./commands/serve')
       await runServe(o)
     })
@@ -93,9 +121,35 @@ export function buildProgram(): Command {
     .description('list scans in a database with status, review, flags and results')
     .requiredOption('--db <file>', 'SQLite database')
     .option('--json', 'print a JSON array, one object per scan')
-    .action(async (o: { db: string; json?: boolean }) => {
+    .option('--wide', 'no column limits at all (folder and patient ids are printed in full either way)')
+    .action(async (o: { db: string; json?: boolean; wide?: boolean }) => {
       const { runStatus } = await import('./commands/status')
       await runStatus(o)
+    })
+
+  program
+    .command('cache')
+    .description('show what the cache holds (bytes per kind and per status); --prune removes what nothing will read again')
+    .requiredOption('--db <file>', 'SQLite database')
+    .option('--cache <dir>', 'the cache folder (default: <db>.cache)')
+    .option('--prune', "remove superseded and failed runs' files and scans no longer in the database (keeps each scan's current run and the masks its retry is compared with)")
+    .option('--json', 'print a JSON object')
+    .action(async (o: { db: string; cache?: string; prune?: boolean; json?: boolean }) => {
+      const { runCache } = await import('./commands/cache')
+      await runCache(o)
+    })
+
+  program
+    .command('merge')
+    .description("merge shard databases (from process --shard) into one: scans, runs, flags and reviews")
+    .argument('<out>', 'database to merge into (created if missing)')
+    .argument('<shards...>', 'shard databases')
+    .option('--prefer <which>', 'when two databases hold different results for a series: "newest", or the path of the database that wins')
+    .option('--copy-cache <dir>', "copy the shards' run folders into <dir> (default: leave them where they are)")
+    .option('--json', 'print a JSON summary')
+    .action(async (out: string, shards: string[], o: { prefer?: string; copyCache?: string; json?: boolean }) => {
+      const { runMerge } = await import('./commands/merge')
+      await runMerge(out, shards, o)
     })
 
   program
@@ -136,10 +190,26 @@ export function buildProgram(): Command {
   return program
 }
 
+/** The command a usage error concerns, for its `--help` hint. */
+function commandOf(program: Command, argv: string[]): string {
+  const name = argv.slice(2).find((a) => !a.startsWith('-'))
+  return name && program.commands.some((c) => c.name() === name) ? `ct-curator ${name}` : 'ct-curator'
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
   try {
-    await buildProgram().parseAsync(argv)
+    await program.parseAsync(argv)
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with their own output already printed.
+      if (err.exitCode === 0) return
+      const cmd = commandOf(program, argv)
+      const what = err.message.replace(/^error: /, '').replace(/ is invalid\. /, ' is invalid: ')
+      process.stderr.write(`${cmd}: ${what} (see \`${cmd} --help\`)\n`)
+      process.exitCode = 2
+      return
+    }
     const info = toErrorInfo(err)
     process.stderr.write(`ct-curator: ${info.code}: ${info.message}\n`)
     process.exitCode = err instanceof CuratorError && err.code === 'BAD_ARGUMENT' ? 2 : 1

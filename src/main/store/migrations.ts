@@ -120,4 +120,19 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (export_id, scan_id)
   );
   `,
+  /* engines: every running engine (host:pid) and its heartbeat, refreshed every few seconds, so a
+     claim whose engine died is released even when its PID lingers as a zombie or was reused. */ `
+  CREATE TABLE engines (
+    owner        TEXT PRIMARY KEY,
+    heartbeat_ms INTEGER NOT NULL,
+    started_at   TEXT NOT NULL
+  );
+  `,
+  /* export_secret: the per-database secret behind export pseudonyms (export/pseudonym.ts). One row, made
+     on first export; it never leaves this file, so pseudonyms cannot be recomputed elsewhere. */ `
+  CREATE TABLE export_secret (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    secret  BLOB NOT NULL
+  );
+  `,
 ]
