@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'WORKER_CRASHED',
   'WORKER_TIMEOUT',
   'OUT_OF_MEMORY',
+  'DISK_FULL',
   'CANCELLED',
 ] as const
 
@@ -59,9 +60,19 @@ export function outOfMemory(detail: string): CuratorError {
   return new CuratorError('OUT_OF_MEMORY', `Not enough memory for this scan's volumes (${detail}). Use fewer workers or close other programs, then retry.`)
 }
 
+/** No space (or quota) left where a scan's volumes or an export are written; `path` is where. */
+export function diskFull(path: string | undefined, detail: string): CuratorError {
+  return new CuratorError(
+    'DISK_FULL',
+    `The disk is full${path ? ` writing ${path}` : ''} (${detail}). Free space there or choose another folder (--cache / --out), then run again: scans that failed for lack of space are retried by the next \`ct-curator process\`.`,
+  )
+}
+
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof CuratorError) return err.toJSON()
   if (isErrorInfo(err)) return err
+  const errno = (err as { code?: unknown } | null)?.code
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return diskFull((err as { path?: string }).path, String(errno)).toJSON()
   const message = err instanceof Error ? err.message : String(err)
   // A typed array the machine cannot give: a memory problem, not a bug.
   if (err instanceof RangeError && /allocation failed/i.test(message)) return outOfMemory(message).toJSON()

@@ -58,7 +58,7 @@ export function spawnCli(args: string[], opts: { cwd?: string } = {}): ChildProc
 
 /** Starts `ct-curator serve` and resolves with its URL once it prints one. */
 export async function startServe(db: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawnCli(['serve', '--db', db, '--port', '0'])
+  const child = spawnCli(['serve', '--db', db, '--create', '--port', '0'])
   let out = ''
   let err = ''
   const url = await new Promise<string>((ok, fail) => {

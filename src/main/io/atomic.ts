@@ -1,6 +1,7 @@
 import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { diskFull } from '../../shared/errors'
 import { npyHeader, dtypeOf, type NpyArray } from './npy'
 
 /**
@@ -9,6 +10,17 @@ import { npyHeader, dtypeOf, type NpyArray } from './npy'
  * `.tmp-*` file, which readers ignore.
  */
 export async function writeFileAtomic(path: string, parts: Uint8Array[]): Promise<void> {
+  try {
+    await writeAtomic(path, parts)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // Said plainly, with the file, so the user knows which disk to free.
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(path, code)
+    throw err
+  }
+}
+
+async function writeAtomic(path: string, parts: Uint8Array[]): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   const fh = await open(tmp, 'w')
   try {

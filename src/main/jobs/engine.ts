@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { cpus, totalmem } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PipelineMode, ProgressEvent } from '../../shared/api'
 import type { JobSpec, WorkerPort } from '../../shared/worker'
@@ -18,7 +19,10 @@ import {
   ownerId,
   releaseClaim,
   releaseStaleClaims,
+  requeueFailed,
 } from '../store/jobs'
+import { HEARTBEAT_MS, heartbeat, liveEngines, registerEngine, unregisterEngine } from '../store/claims'
+import { sweepCache, type SweepResult } from '../cache/sweep'
 import { WorkerHandle } from './workerHandle'
 
 
@@ -46,6 +50,12 @@ export interface EngineOptions {
   timeoutMs?: number
   version: string
   onProgress?: (e: ProgressEvent) => void
+  /**
+   * Also requeue scans that failed for a reason a rerun will not fix by itself (bad DICOM…).
+   * Transient failures (disk full, out of memory, crash, timeout) are always requeued.
+   * @default false
+   */
+  retryFailed?: boolean
 }
 
 export interface RunSummary {
@@ -53,7 +63,9 @@ export interface RunSummary {
   failed: number
   cancelled: boolean
   durationMs: number
-  recovered: { staleClaims: number; brokenCaches: number }
+  recovered: { staleClaims: number; brokenCaches: number; requeued: number; swept: SweepResult }
+  /** Other engines (host:pid) that were processing this database when the run started. */
+  sharedWith: string[]
 }
 
 export class JobEngine {
@@ -102,7 +114,33 @@ export class JobEngine {
     this.running = true
     const started = Date.now()
     const { db } = this.o
-    const recovered = { staleClaims: releaseStaleClaims(db), brokenCaches: invalidateBrokenCaches(db) }
+    registerEngine(db, this.owner)
+    // Refreshed from the event loop: an engine whose loop stops (killed, zombie) goes stale.
+    const beat = setInterval(() => {
+      try {
+        heartbeat(db, this.owner)
+      } catch {
+        /* database closed under us: the run is ending */
+      }
+    }, HEARTBEAT_MS)
+    beat.unref()
+    let recovered: RunSummary['recovered']
+    let sharedWith: string[]
+    try {
+      const staleClaims = releaseStaleClaims(db)
+      sharedWith = liveEngines(db, this.owner)
+      recovered = {
+        staleClaims,
+        brokenCaches: invalidateBrokenCaches(db),
+        requeued: requeueFailed(db, this.o.retryFailed ?? false),
+        swept: await sweepCache(db, this.o.cacheDir),
+      }
+    } catch (err) {
+      clearInterval(beat)
+      unregisterEngine(db, this.owner)
+      this.running = false
+      throw err
+    }
     const counts = countByStatus(db)
     const total = counts.pending!
     let finished = 0
@@ -150,6 +188,8 @@ export class JobEngine {
         result: outcome.ok ? outcome.result : undefined,
         error: outcome.ok ? undefined : outcome.error,
       })
+      // A failed job's partial outputs (64 MB for one scan on a full disk) are not kept.
+      if (!outcome.ok) await rm(job.outDir, { recursive: true, force: true }).catch(() => undefined)
       if (runId === null) return // our claim was taken away: someone else records it
       finished++
       busyMs += Date.now() - t0
@@ -185,8 +225,14 @@ export class JobEngine {
       await Promise.all(active)
     } finally {
       for (const h of this.handles) h.dispose()
+      clearInterval(beat)
+      try {
+        unregisterEngine(db, this.owner)
+      } catch {
+        /* database closed under us */
+      }
       this.running = false
     }
-    return { done, failed, cancelled: this.cancelled, durationMs: Date.now() - started, recovered }
+    return { done, failed, cancelled: this.cancelled, durationMs: Date.now() - started, recovered, sharedWith }
   }
 }

@@ -131,7 +131,7 @@ export async function writeDemoCohort(rootIn: string, opts: DemoCohortOptions = 
   if (!opts.overwrite && (await isNonEmptyDir(root)))
     throw new CuratorError(
       'BAD_ARGUMENT',
-      `demo cohort: ${root} exists and is not empty; choose another folder or pass overwrite`,
+      `demo cohort: ${root} exists and is not empty; choose another folder or add --overwrite`,
     )
 
   await mkdir(root, { recursive: true })

@@ -5,33 +5,13 @@
  */
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { hostname } from 'node:os'
 import type { PipelineMode } from '../../shared/api'
-import type { ErrorInfo } from '../../shared/errors'
+import type { ErrorCode, ErrorInfo } from '../../shared/errors'
 import type { JobSpec } from '../../shared/worker'
 import type { Db } from './db'
 
-export const ownerId = (): string => `${hostname()}:${process.pid}`
-
-function alive(owner: string): boolean {
-  const [host, pid] = owner.split(':')
-  if (host !== hostname()) return true // another machine's claim: leave it alone
-  try {
-    process.kill(Number(pid), 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Releases claims of engines that died (killed app, crashed CLI). Returns how many. */
-export function releaseStaleClaims(db: Db): number {
-  const rows = db.prepare("SELECT id, claimed_by FROM scans WHERE status = 'processing'").all() as Array<{ id: number; claimed_by: string | null }>
-  const stale = rows.filter((r) => !r.claimed_by || !alive(r.claimed_by))
-  const upd = db.prepare("UPDATE scans SET status = 'pending', claimed_by = NULL WHERE id = ? AND status = 'processing'")
-  db.transaction(() => stale.forEach((r) => upd.run(r.id)))()
-  return stale.length
-}
+// Claim ownership (heartbeats, zombie owners) lives in claims.ts.
+export { ownerId, releaseStaleClaims } from './claims'
 
 interface OutputRow {
   name: string
@@ -158,6 +138,25 @@ export function completeJob(db: Db, c: Completion): number | null {
 /** Gives a claimed scan back (cancel): it will be processed by the next run. */
 export function releaseClaim(db: Db, scanId: number, owner: string): void {
   db.prepare("UPDATE scans SET status = 'pending', claimed_by = NULL WHERE id = ? AND claimed_by = ?").run(scanId, owner)
+}
+
+/** Failures the machine's state caused, not the scan: the next run tries them again. */
+export const TRANSIENT_ERRORS: readonly ErrorCode[] = ['DISK_FULL', 'OUT_OF_MEMORY', 'WORKER_CRASHED', 'WORKER_TIMEOUT']
+
+/**
+ * Failed scans back to pending: those whose last run failed for a transient reason, or every
+ * failed scan with `all` (`process --retry-failed`). A failed retry keeps its closing radius.
+ */
+export function requeueFailed(db: Db, all = false): number {
+  const codes = TRANSIENT_ERRORS.map((c) => `'${c}'`).join(',')
+  return db
+    .prepare(
+      `UPDATE scans SET status = 'pending',
+         retry_closing_mm = (SELECT CASE WHEN r.closing_mm > 0 THEN r.closing_mm END FROM runs r WHERE r.id = scans.current_run_id)
+       WHERE status = 'failed'
+         AND (? = 1 OR (SELECT r.error_code FROM runs r WHERE r.id = scans.current_run_id) IN (${codes}))`,
+    )
+    .run(all ? 1 : 0).changes
 }
 
 export function countByStatus(db: Db): Record<string, number> {

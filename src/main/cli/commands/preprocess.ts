@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { PipelineMode } from '../../../shared/api'
 import { CuratorError } from '../../../shared/errors'
 import { nodeWorkerFactory } from '../../jobs/nodeWorker'
@@ -18,6 +19,13 @@ export async function runPreprocess(
     const outcome = await worker.run(job)
     if (!outcome.ok) throw new CuratorError(outcome.error.code, outcome.error.message, outcome.error.path)
     return outcome.result as unknown as PipelineResult
+  }
+  const st = await stat(dir).catch(() => null)
+  if (st && !st.isDirectory()) {
+    throw new CuratorError(
+      'BAD_ARGUMENT',
+      `preprocess wants a series folder (the folder holding one series' images), not a file: ${dir}. Try \`ct-curator preprocess ${dirname(dir) || '.'} --out ${o.out}\`.`,
+    )
   }
   let r
   try {

@@ -5,20 +5,25 @@ import { scanRoot } from '../../dicom/scanRoot'
 import { JobEngine, defaultWorkerCount } from '../../jobs/engine'
 import { nodeWorkerFactory } from '../../jobs/nodeWorker'
 import { createProgressPrinter, formatSeconds } from '../progress'
+import { plural } from '../text'
+import { requireImages } from './scan'
 
 export const defaultCacheDir = (dbPath: string): string => `${dbPath}.cache`
 
 export async function runProcess(
   root: string,
-  o: { db: string; mode: PipelineMode; workers?: number; cache?: string; timeout: number },
+  o: { db: string; mode: PipelineMode; workers?: number; cache?: string; timeout: number; retryFailed?: boolean },
 ): Promise<void> {
   const core = createCore(o.db)
   const progress = createProgressPrinter()
   try {
     const scan = await scanRoot(root, { db: core.db, onProgress: (e) => progress.update(e) })
     progress.done()
+    requireImages(scan)
     const chosen = scan.series.filter((s) => s.chosen).length
-    process.stderr.write(`Scanned ${scan.root}: ${chosen} scans, ${scan.skipped.length} files skipped (${scan.stats.reused} unchanged).\n`)
+    process.stderr.write(
+      `Scanned ${scan.root}: ${plural(chosen, 'scan')}, ${plural(scan.skipped.length, 'file')} skipped (${scan.stats.reused} unchanged).\n`,
+    )
     const engine = new JobEngine({
       db: core.db,
       cacheDir: resolve(o.cache ?? defaultCacheDir(core.dbPath)),
@@ -27,6 +32,7 @@ export async function runProcess(
       mode: o.mode,
       timeoutMs: o.timeout * 1000,
       version: VERSION,
+      retryFailed: o.retryFailed,
       onProgress: (e) => {
         progress.update(e)
         if (e.status === 'failed' && e.message) process.stderr.write(`\n${e.current}: ${e.message}\n`)
@@ -42,12 +48,24 @@ export async function runProcess(
     const r = await engine.run()
     process.off('SIGINT', onSignal)
     progress.done()
-    const rec = r.recovered.staleClaims + r.recovered.brokenCaches
-    process.stderr.write(
+    const { staleClaims, brokenCaches, requeued, swept } = r.recovered
+    const notes = [
+      staleClaims && `resumed ${staleClaims} interrupted`,
+      brokenCaches && `recomputed ${brokenCaches} with broken volumes`,
+      requeued && `retried ${requeued} failed`,
+      (swept.tmpFiles || swept.runFolders) &&
+        `removed ${plural(swept.tmpFiles, 'half-written file')} and ${plural(swept.runFolders, 'orphaned run folder')} (${(swept.bytes / 2 ** 20).toFixed(1)} MB)`,
+    ].filter(Boolean)
+    if (r.sharedWith.length) {
+      process.stderr.write(`Shared the work with ${r.sharedWith.join(', ')}, also processing this database: no scan was processed twice.\n`)
+    }
+    // The summary is the command's result: stdout, so a script can capture it.
+    process.stdout.write(
       `${r.cancelled ? 'Cancelled' : 'Done'}: ${r.done} processed, ${r.failed} failed in ${formatSeconds(r.durationMs / 1000)}` +
-        (rec ? ` (resumed ${r.recovered.staleClaims} interrupted, recomputing ${r.recovered.brokenCaches} broken)` : '') +
+        (notes.length ? ` (${notes.join('; ')})` : '') +
         `. \`ct-curator status --db ${o.db}\` shows the results.\n`,
     )
+    if (r.failed > 0) process.stderr.write(`Failed scans keep their error in \`status\`; \`ct-curator process … --retry-failed\` tries them again.\n`)
     if (r.cancelled) process.exitCode = 130
   } finally {
     core.close()

@@ -7,7 +7,7 @@ export async function runReview(
   o: { db: string; accept?: boolean; reject?: boolean; note?: string },
 ): Promise<void> {
   if (!!o.accept === !!o.reject) throw new CuratorError('BAD_ARGUMENT', 'Give exactly one of --accept or --reject.')
-  const core = createCore(o.db)
+  const core = createCore(o.db, { mustExist: true })
   try {
     const id = findScanId(core.db, key)
     const s = await core.api.setReview({ id, review: o.accept ? 'accepted' : 'rejected', note: o.note })
@@ -18,7 +18,7 @@ export async function runReview(
 }
 
 export async function runRetry(key: string, o: { db: string; closingMm: number }): Promise<void> {
-  const core = createCore(o.db)
+  const core = createCore(o.db, { mustExist: true })
   try {
     const id = findScanId(core.db, key)
     const s = await core.api.queueRetry({ id, closingMm: o.closingMm })
@@ -29,7 +29,7 @@ export async function runRetry(key: string, o: { db: string; closingMm: number }
 }
 
 export async function runChoose(key: string, o: { db: string; series: string }): Promise<void> {
-  const core = createCore(o.db)
+  const core = createCore(o.db, { mustExist: true })
   try {
     const id = findScanId(core.db, key)
     const s = await core.api.chooseSeries({ id, seriesUid: o.series })

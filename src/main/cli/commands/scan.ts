@@ -1,10 +1,24 @@
+import { CuratorError } from '../../../shared/errors'
 import { createCore } from '../../core'
 import { scanRoot } from '../../dicom/scanRoot'
 import type { ScanResult } from '../../dicom/types'
 import { createProgressPrinter } from '../progress'
+import { plural } from '../text'
+
+/** A folder without one readable DICOM image is a mistake worth a non-zero exit, not "0 scans". */
+export function requireImages(r: ScanResult): void {
+  if (r.series.length > 0) return
+  const byCode = new Map<string, number>()
+  for (const k of r.skipped) byCode.set(k.code, (byCode.get(k.code) ?? 0) + 1)
+  const why = [...byCode].map(([c, n]) => `${c} ×${n}`).join(', ')
+  throw new CuratorError(
+    'NO_SERIES',
+    `No DICOM image in ${r.root} (${plural(r.stats.files, 'file')} looked at${why ? `; skipped: ${why}` : ''}). Give the folder that holds the patients' DICOM folders.`,
+  )
+}
 
 export function formatScan(r: ScanResult): string {
-  const lines = [`${r.root}: ${r.stats.files} files, ${r.series.length} series, ${r.skipped.length} skipped (${r.stats.durationMs} ms)`]
+  const lines = [`${r.root}: ${plural(r.stats.files, 'file')}, ${plural(r.series.length, 'series', 'series')}, ${r.skipped.length} skipped (${r.stats.durationMs} ms)`]
   for (const s of r.series) {
     const flags = s.flags.map((f) => f.code).join(',')
     lines.push(
@@ -28,6 +42,7 @@ export async function runScan(root: string, o: { db?: string; json?: boolean }):
     } else {
       process.stdout.write(formatScan(r))
     }
+    requireImages(r)
   } finally {
     core?.close()
   }

@@ -6,6 +6,7 @@ import { createCore } from '../../core'
 import { assertLoopback, startWebHost } from '../../host/webHost'
 import { packageRoot } from '../../packageRoot'
 import { defaultDbPath } from '../../paths'
+import { openDb } from '../../store/db'
 
 /** The built renderer; built on first use so `serve` works straight after `npm install`. */
 export function ensureRendererBuilt(): string {
@@ -22,10 +23,13 @@ export function ensureRendererBuilt(): string {
   return dir
 }
 
-export async function runServe(o: { db?: string; port: number; host: string }): Promise<void> {
+export async function runServe(o: { db?: string; create?: boolean; port: number; host: string }): Promise<void> {
   assertLoopback(o.host) // refuse before touching the database
+  // A --db that is not there is a typo more often than a wish for an empty database.
+  const mustExist = o.db !== undefined && !o.create
+  if (mustExist) openDb(o.db!, { mustExist }).close()
   const staticDir = ensureRendererBuilt()
-  const core = createCore(o.db ?? defaultDbPath())
+  const core = createCore(o.db ?? defaultDbPath(), { mustExist })
   const host = await startWebHost({ api: core.api, staticDir, port: o.port, host: o.host })
   process.stdout.write(`CT Curator is serving ${core.dbPath}\nOpen ${host.url}\n`)
   const stop = (): void => {
