@@ -4,7 +4,10 @@
  * (IPP[2] ascending, thickness from the first two slices).
  */
 import type { Flag, PipelineMode, Vec3 } from '../../shared/api'
-import { GEOMETRY_THRESHOLDS, type GeometryThresholds } from './thresholds'
+import { CuratorError } from '../../shared/errors'
+import { resampleGrid } from '../pipeline/resampleGrid'
+import { GEOMETRY_THRESHOLDS, PLAUSIBLE_GEOMETRY, type GeometryThresholds } from './thresholds'
+import { isLossyTransferSyntax } from './codecs'
 import type { HeaderRecord } from './types'
 
 export type SliceGeom = Pick<
@@ -19,7 +22,8 @@ export type SliceGeom = Pick<
   | 'sliceThickness'
   | 'spacingBetweenSlices'
   | 'gantryTilt'
->
+> &
+  Partial<Pick<HeaderRecord, 'transferSyntaxUid' | 'lossyImageCompression'>>
 
 export interface Geometry {
   /** Indices into the input, in slice order. */
@@ -57,6 +61,13 @@ const flag = (code: string, value: Flag['value'], threshold: Flag['threshold'], 
   message,
 })
 const r3 = (x: number): number => Math.round(x * 1000) / 1000
+
+/** Row and column cosines of unit length (±1 %) and perpendicular (±1°). */
+function validIop(iop: number[]): boolean {
+  const r = iop.slice(0, 3)
+  const c = iop.slice(3, 6)
+  return Math.abs(norm(r) - 1) < 0.01 && Math.abs(norm(c) - 1) < 0.01 && Math.abs(dot(r, c)) < Math.sin(1 / DEG)
+}
 
 function orientationName(normal: Vec3 | null): string {
   if (!normal) return 'unknown'
@@ -181,6 +192,31 @@ export function computeGeometry(
       )
     }
   }
+  const degenerate = slices.find((s) => s.iop && !validIop(s.iop))
+  if (degenerate) {
+    flags.push(
+      flag(
+        'invalid_orientation',
+        degenerate.iop!.join('\\'),
+        null,
+        `ImageOrientationPatient ${degenerate.iop!.join('\\')} is not two perpendicular unit vectors; slices were sorted by ${keyName}.`,
+      ),
+    )
+  }
+  const lossy = slices.find((s) => (s.transferSyntaxUid && isLossyTransferSyntax(s.transferSyntaxUid)) || s.lossyImageCompression)
+  if (lossy) {
+    const ts = lossy.transferSyntaxUid ?? ''
+    flags.push(
+      flag(
+        'lossy_compression',
+        ts,
+        null,
+        isLossyTransferSyntax(ts)
+          ? `Pixels are lossy-compressed (transfer syntax ${ts}): HU are approximate.`
+          : `Pixels were lossy-compressed before (LossyImageCompression 01, now ${ts}): HU are approximate.`,
+      ),
+    )
+  }
   if (mixed) flags.push(flag('mixed_orientation', true, null, 'Slices have different ImageOrientationPatient values.'))
   const sizes = new Set(slices.map((s) => `${s.rows}x${s.columns}`))
   const spacings = new Set(slices.map((s) => (s.pixelSpacing ? s.pixelSpacing.map((v) => v.toFixed(4)).join('x') : '-')))
@@ -225,5 +261,29 @@ export function computeGeometry(
     flags,
     orientation: orientationName(normal),
     positions,
+  }
+}
+
+/**
+ * Throws IMPLAUSIBLE_GEOMETRY, naming the value, when the spacing or the 1 mm output the
+ * pipeline would allocate cannot come from a real scan (a pixel spacing of 1e4 mm, a 1e5 mm
+ * slice gap). Checked before loading, so such a header never reaches the allocator.
+ */
+export function assertPlausibleGeometry(g: Pick<Geometry, 'spacing' | 'shape'>, mode: PipelineMode = 'robust', lim = PLAUSIBLE_GEOMETRY): void {
+  const fail = (what: string): never => {
+    throw new CuratorError('IMPLAUSIBLE_GEOMETRY', `Implausible geometry: ${what}. Check the slices' headers (PixelSpacing, ImagePositionPatient, SliceThickness).`)
+  }
+  const axes = ['slice spacing (z)', 'row spacing (PixelSpacing[0])', 'column spacing (PixelSpacing[1])']
+  for (let a = 0; a < 3; a++) {
+    const s = g.spacing[a]!
+    const max = a === 0 ? lim.maxSliceSpacingMm : lim.maxPixelSpacingMm
+    if (!Number.isFinite(s) || s < lim.minSpacingMm || s > max) fail(`${axes[a]} is ${s} mm (plausible: ${lim.minSpacingMm}–${max} mm)`)
+    const extent = s * g.shape[a]!
+    if (extent > lim.maxExtentMm) fail(`the scan is ${r3(extent)} mm long along ${'zyx'[a]} (${g.shape[a]} × ${r3(s)} mm; at most ${lim.maxExtentMm} mm)`)
+  }
+  const out = resampleGrid(g.shape, g.spacing, [1, 1, 1], mode).outShape
+  const voxels = out[0] * out[1] * out[2]
+  if (voxels > lim.maxResampledVoxels) {
+    fail(`the 1 mm volume would be ${out.join('×')} = ${voxels} voxels (${Math.round((voxels * 2) / 2 ** 20)} MB; at most ${lim.maxResampledVoxels})`)
   }
 }

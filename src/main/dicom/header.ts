@@ -4,13 +4,23 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs'
 import type { DataSet } from 'dicom-parser'
-import { CuratorError } from '../../shared/errors'
-import { parseDicom } from './pixelData'
+import { CuratorError, type ErrorCode } from '../../shared/errors'
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN } from './codecs'
+import { MAX_FRAME_SAMPLES, parseDicom } from './pixelData'
 import type { HeaderRecord, SkippedFile } from './types'
 
 const PIXEL_DATA = 'x7fe00010'
-/** Most CT headers fit in 16 KiB; longer ones (big private blocks) trigger one larger read. */
+/** Most CT headers fit in 16 KiB; longer ones (big private blocks) trigger larger reads. */
 const FIRST_READ = 16 * 1024
+/**
+ * Largest header we read looking for PixelData. Only a file that parsed as DICOM up to the end
+ * of what was read gets a longer read, so an 800 MB video is never read whole.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024 * 1024
+/** A deflated file is inflated whole to check its pixel data; CT slices deflate to < 1 MB. */
+export const MAX_DEFLATED_FILE_BYTES = 256 * 1024 * 1024
+/** Items of an encapsulated PixelData walked before giving up (2 per frame is usual). */
+const MAX_ITEMS = 1 << 20
 const DICOMDIR_CLASS = '1.2.840.10008.1.3.10'
 
 const str = (ds: DataSet, tag: string): string => (ds.string(tag) ?? '').trim()
@@ -46,34 +56,79 @@ function readPrefix(abs: string, size: number, length: number): Uint8Array {
   }
 }
 
-/** Reads the last bytes: encapsulated pixel data must end with a sequence delimiter. */
-function endsWithSequenceDelimiter(abs: string, size: number): boolean {
-  if (size < 8) return false
+/**
+ * Walks the items of an encapsulated PixelData from its first item to the sequence delimiter.
+ * Any element may follow PixelData (dcmtk writes Data Set Trailing Padding (FFFC,FFFC)), so the
+ * file's last bytes prove nothing. Returns null when the delimiter is there, else the problem.
+ */
+function walkEncapsulated(abs: string, start: number, size: number): { code: ErrorCode; message: string } | null {
   const fd = openSync(abs, 'r')
   try {
-    const b = new Uint8Array(8)
-    readSync(fd, b, 0, 8, size - 8)
-    // (FFFE,E0DD) little endian, length 0; some writers pad one extra byte, so also look one back.
-    const le = b[0] === 0xfe && b[1] === 0xff && b[2] === 0xdd && b[3] === 0xe0
-    return le || (b[7] === 0 && b[6] === 0 && b[5] === 0 && b[4] === 0 && b[3] === 0xe0)
+    const b = Buffer.alloc(8)
+    let pos = start
+    for (let items = 0; items <= MAX_ITEMS; items++) {
+      if (pos + 8 > size) {
+        return {
+          code: 'DICOM_TRUNCATED',
+          message: `File is truncated: encapsulated PixelData stops after ${items} item(s) at byte ${Math.min(pos, size)} of ${size}, before its sequence delimiter.`,
+        }
+      }
+      readSync(fd, b, 0, 8, pos)
+      const group = b.readUInt16LE(0)
+      const element = b.readUInt16LE(2)
+      const length = b.readUInt32LE(4)
+      if (group === 0xfffe && element === 0xe0dd) return null
+      if (group !== 0xfffe || element !== 0xe000 || length === 0xffffffff) {
+        const tag = `(${group.toString(16).padStart(4, '0')},${element.toString(16).padStart(4, '0')})`
+        return {
+          code: 'DICOM_BAD_HEADER',
+          message: `Encapsulated PixelData is corrupt: ${tag} at byte ${pos} where item ${items + 1} or the sequence delimiter should be.`,
+        }
+      }
+      pos += 8 + length
+    }
+    return { code: 'DICOM_BAD_HEADER', message: `Encapsulated PixelData has more than ${MAX_ITEMS} items.` }
   } finally {
     closeSync(fd)
   }
+}
+
+/** Parses the header, reading further only while the bytes read so far parse as DICOM. */
+function parseHeader(abs: string, size: number): { parsed: ReturnType<typeof parseDicom>; dataBytes: number } {
+  let bytes = readPrefix(abs, size, FIRST_READ)
+  let parsed: ReturnType<typeof parseDicom>
+  for (;;) {
+    try {
+      parsed = parseDicom(bytes, { untilTag: PIXEL_DATA })
+      break
+    } catch (err) {
+      // DICOM_TRUNCATED from a prefix means the parser was inside a valid data set when the
+      // bytes ran out; anything else (not DICOM, garbage) will not improve with more bytes.
+      const cutByRead = err instanceof CuratorError && err.code === 'DICOM_TRUNCATED' && bytes.length < size
+      if (!cutByRead) throw err
+      if (bytes.length >= MAX_HEADER_BYTES) {
+        throw new CuratorError('DICOM_BAD_HEADER', `No PixelData within the first ${MAX_HEADER_BYTES >> 20} MiB: not a CT slice header.`)
+      }
+      bytes = readPrefix(abs, size, Math.min(bytes.length * 8, MAX_HEADER_BYTES))
+    }
+  }
+  if (parsed.transferSyntaxUid !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) return { parsed, dataBytes: size }
+  // Offsets of a deflated file refer to the inflated data set, not to the file: inflate it all
+  // (a cut stream or a short PixelData throws DICOM_TRUNCATED here).
+  if (size > MAX_DEFLATED_FILE_BYTES) {
+    throw new CuratorError('DICOM_BAD_HEADER', `Deflated file of ${size} bytes: larger than any CT slice (limit ${MAX_DEFLATED_FILE_BYTES >> 20} MiB).`)
+  }
+  parsed = parseDicom(readPrefix(abs, size, size))
+  return { parsed, dataBytes: parsed.dataSet.byteArray.length }
 }
 
 export function readHeader(abs: string, rel: string, size: number, mtimeMs: number): HeaderRecord | SkippedFile {
   const skip = (code: SkippedFile['code'], message: string): SkippedFile => ({ path: rel, code, message })
   if (size === 0) return skip('DICOM_EMPTY_FILE', 'Empty file (0 bytes).')
   let parsed: ReturnType<typeof parseDicom>
+  let dataBytes: number
   try {
-    let bytes = readPrefix(abs, size, FIRST_READ)
-    try {
-      parsed = parseDicom(bytes, { untilTag: PIXEL_DATA })
-    } catch (err) {
-      if (bytes.length >= size) throw err
-      bytes = readPrefix(abs, size, size) // header longer than the first read, or deflated
-      parsed = parseDicom(bytes, { untilTag: PIXEL_DATA })
-    }
+    ;({ parsed, dataBytes } = parseHeader(abs, size))
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'EACCES' || e.code === 'EPERM') return skip('DICOM_UNREADABLE', `Permission denied: ${e.message}`)
@@ -104,14 +159,15 @@ export function readHeader(abs: string, rel: string, size: number, mtimeMs: numb
         `Header claims ${rows}×${columns}×${frames} pixels of ${bitsAllocated} bits (${expected} bytes) but PixelData holds ${px.length} bytes.`,
       )
     }
-    if (px.dataOffset + px.length > size) {
+    if (px.dataOffset + px.length > dataBytes) {
       return skip(
         'DICOM_TRUNCATED',
-        `File is truncated: PixelData needs ${px.length} bytes from offset ${px.dataOffset}, the file has ${size} bytes.`,
+        `File is truncated: PixelData needs ${px.length} bytes from offset ${px.dataOffset}, the file has ${dataBytes} bytes${dataBytes === size ? '' : ' after inflation'}.`,
       )
     }
-  } else if (!endsWithSequenceDelimiter(abs, size)) {
-    return skip('DICOM_TRUNCATED', 'File is truncated: encapsulated PixelData has no closing sequence delimiter.')
+  } else if (parsed.transferSyntaxUid !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
+    const problem = walkEncapsulated(abs, px.dataOffset, size)
+    if (problem) return skip(problem.code, problem.message)
   }
 
   const pixelRepresentation = us(ds, 'x00280103', 0)
@@ -126,6 +182,16 @@ export function readHeader(abs: string, rel: string, size: number, mtimeMs: numb
   }
   const padding = padValue('x00280120')
   const paddingLimit = padValue('x00280121')
+  const bitsStored = us(ds, 'x00280101', bitsAllocated)
+  const rescale = (tag: string, name: string, fallback: number): number | string => {
+    const raw = ds.string(tag)
+    if (raw === undefined || raw.trim() === '') return fallback
+    const v = num(ds, tag)
+    return v === null ? `${name} '${raw.trim()}' is not a number: the slice's HU cannot be computed.` : v
+  }
+  const slope = rescale('x00281053', 'RescaleSlope', 1)
+  const intercept = rescale('x00281052', 'RescaleIntercept', 0)
+  const defect = sliceDefect({ rows, columns, bitsAllocated, bitsStored, samplesPerPixel, pixelRepresentation, slope, intercept })
   const ipp = nums(ds, 'x00200032', 3) as HeaderRecord['ipp']
   const iop = nums(ds, 'x00200037', 6) as HeaderRecord['iop']
   const ps = nums(ds, 'x00280030', 2) as HeaderRecord['pixelSpacing']
@@ -151,7 +217,7 @@ export function readHeader(abs: string, rel: string, size: number, mtimeMs: numb
     columns,
     frames,
     bitsAllocated,
-    bitsStored: us(ds, 'x00280101', bitsAllocated),
+    bitsStored,
     pixelRepresentation,
     samplesPerPixel,
     photometric: str(ds, 'x00280004'),
@@ -162,12 +228,57 @@ export function readHeader(abs: string, rel: string, size: number, mtimeMs: numb
     spacingBetweenSlices: num(ds, 'x00180088'),
     sliceLocation: num(ds, 'x00201041'),
     instanceNumber: num(ds, 'x00200013'),
-    rescaleSlope: num(ds, 'x00281053') ?? 1,
-    rescaleIntercept: num(ds, 'x00281052') ?? 0,
+    rescaleSlope: typeof slope === 'number' ? slope : 1,
+    rescaleIntercept: typeof intercept === 'number' ? intercept : 0,
     pixelPaddingValue: padding,
     pixelPaddingRangeLimit: paddingLimit,
     gantryTilt: num(ds, 'x00181120'),
+    ...(str(ds, 'x00282110') === '01' ? { lossyImageCompression: true } : {}),
+    ...(defect ? { defect } : {}),
   }
+}
+
+/** Largest |RescaleSlope| and |RescaleIntercept| of a CT slice; beyond them HU would be noise or clamped. */
+export const MAX_ABS_SLOPE = 1000
+export const MAX_ABS_INTERCEPT = 100_000
+
+interface PixelModule {
+  rows: number
+  columns: number
+  bitsAllocated: number
+  bitsStored: number
+  samplesPerPixel: number
+  pixelRepresentation: number
+  /** A number, or why it is unusable. */
+  slope: number | string
+  intercept: number | string
+}
+
+/**
+ * Why this slice's pixels cannot become HU, or null. Checked from the header so that one such
+ * slice is dropped from its series at scan time (flag `dropped_slices`) instead of failing the
+ * whole series when the worker meets it; the same rules as `frameInfo`, which decodes.
+ */
+export function sliceDefect(m: PixelModule): { code: ErrorCode; message: string } | null {
+  const bad = (message: string) => ({ code: 'DICOM_BAD_HEADER' as const, message })
+  if (typeof m.slope === 'string') return bad(m.slope)
+  if (typeof m.intercept === 'string') return bad(m.intercept)
+  if (m.slope === 0 || Math.abs(m.slope) > MAX_ABS_SLOPE) return bad(`RescaleSlope ${m.slope} is implausible for CT (0 < |slope| ≤ ${MAX_ABS_SLOPE}).`)
+  if (Math.abs(m.intercept) > MAX_ABS_INTERCEPT) return bad(`RescaleIntercept ${m.intercept} is implausible for CT (|intercept| ≤ ${MAX_ABS_INTERCEPT}).`)
+  if (m.samplesPerPixel === 0) return bad('SamplesPerPixel is 0: the slice has no samples.')
+  if (m.samplesPerPixel !== 1 && m.samplesPerPixel !== 3) {
+    return { code: 'NOT_IMPLEMENTED', message: `SamplesPerPixel ${m.samplesPerPixel} is not supported (only 1 and 3).` }
+  }
+  if (m.bitsAllocated === 0) return bad('BitsAllocated is 0: the slice has no pixel bits.')
+  if (m.bitsAllocated !== 8 && m.bitsAllocated !== 16) {
+    return { code: 'NOT_IMPLEMENTED', message: `BitsAllocated ${m.bitsAllocated} is not supported (only 8 and 16).` }
+  }
+  if (m.bitsStored < 1 || m.bitsStored > m.bitsAllocated) return bad(`BitsStored ${m.bitsStored} does not fit BitsAllocated ${m.bitsAllocated}.`)
+  if (m.pixelRepresentation !== 0 && m.pixelRepresentation !== 1) return bad(`PixelRepresentation ${m.pixelRepresentation} is neither 0 nor 1.`)
+  if (m.rows * m.columns * m.samplesPerPixel > MAX_FRAME_SAMPLES) {
+    return bad(`Rows ${m.rows} × Columns ${m.columns} is implausibly large for a CT slice (at most ${MAX_FRAME_SAMPLES} samples); nothing was allocated.`)
+  }
+  return null
 }
 
 export const isSkipped = (r: HeaderRecord | SkippedFile): r is SkippedFile => 'code' in r

@@ -8,8 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PipelineMode, Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
-import { robustSliceHu, seedSliceHu, type StoredSlice } from '../pipeline/hu'
-import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './codecs'
+import { LOSSY_PADDING_TOLERANCE, robustSliceHu, seedSliceHu, type StoredSlice } from '../pipeline/hu'
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, isLossyTransferSyntax } from './codecs'
 import { decodeFrame, parseDicom } from './pixelData'
 import type { HeaderRecord } from './types'
 
@@ -127,7 +127,8 @@ export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: 
       closeSync(fd)
     }
     storedBytes += plane * (stored.BYTES_PER_ELEMENT)
-    // In place when `stored` views `out`: each element is read before it is written.
+    // In place when `stored` views `out`: each element is read before it is written. Seed mode
+    // keeps the tutorial's exact `== -2000`, even where a lossy codec smeared the padding.
     if (mode === 'seed') seedSliceHu(stored, out, h.rescaleSlope, h.rescaleIntercept)
     else
       robustSliceHu(stored, out, {
@@ -135,6 +136,7 @@ export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: 
         intercept: h.rescaleIntercept,
         paddingValue: h.pixelPaddingValue,
         paddingLimit: h.pixelPaddingRangeLimit,
+        paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
       })
     // Range while the slice is still in cache, not in a second pass over the volume.
     for (let i = 0; i < plane; i++) {

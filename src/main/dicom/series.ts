@@ -3,7 +3,7 @@
  * process: an original axial CT image volume with the most slices. Every file ends up exactly
  * once either in a series or in the skipped list.
  */
-import type { PipelineMode } from '../../shared/api'
+import type { Flag, PipelineMode } from '../../shared/api'
 import { computeGeometry } from './geometry'
 import type { HeaderRecord, SeriesInfo, SkippedFile } from './types'
 
@@ -30,6 +30,23 @@ const isDerived = (h: HeaderRecord): boolean =>
   h.imageType[0] === 'DERIVED' ||
   h.imageType.some((t) => ['REFORMATTED', 'MPR', 'MIP', 'PROJECTION IMAGE', 'VOLUME_RENDER', 'CURVED'].includes(t))
 
+/** Files without a SeriesInstanceUID are grouped by folder, the best evidence left. */
+const groupKey = (h: HeaderRecord): string => h.seriesUid || `folder:${dirOf(h.path)}`
+
+function droppedFlag(list: SkippedFile[] | undefined): Flag[] {
+  if (!list?.length) return []
+  const named = list.slice(0, 5).map((k) => `${k.path} (${k.code}: ${k.message})`)
+  const more = list.length > 5 ? `; and ${list.length - 5} more` : ''
+  return [
+    {
+      code: 'dropped_slices',
+      value: list.length,
+      threshold: 0,
+      message: `${list.length} slice(s) left out because their pixels cannot become HU: ${named.join('; ')}${more}.`,
+    },
+  ]
+}
+
 interface Group {
   key: string
   headers: HeaderRecord[]
@@ -50,6 +67,8 @@ export function groupAndChoose(
   overrides: Map<string, string> = new Map(),
 ): GroupResult {
   const skipped: SkippedFile[] = []
+  // Slices whose pixels cannot become HU leave their series here, named in its flags.
+  const dropped = new Map<string, SkippedFile[]>()
   // Duplicate SOP instances (the same file copied twice): keep the first by path.
   const seen = new Map<string, string>()
   const unique: HeaderRecord[] = []
@@ -60,13 +79,19 @@ export function groupAndChoose(
       continue
     }
     if (h.sopInstanceUid) seen.set(h.sopInstanceUid, h.path)
+    if (h.defect) {
+      const k: SkippedFile = { path: h.path, code: h.defect.code, message: h.defect.message }
+      skipped.push(k)
+      const key = groupKey(h)
+      dropped.set(key, [...(dropped.get(key) ?? []), k])
+      continue
+    }
     unique.push(h)
   }
 
   const groups = new Map<string, Group>()
   for (const h of unique) {
-    // Files without a SeriesInstanceUID are grouped by folder, the best evidence left.
-    const key = h.seriesUid || `folder:${dirOf(h.path)}`
+    const key = groupKey(h)
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { key, headers: [] }))
     g.headers.push(h)
@@ -90,7 +115,7 @@ export function groupAndChoose(
       files: ordered.map((h) => h.path),
       chosen: false,
       choiceReason: '',
-      flags: geom.flags,
+      flags: [...geom.flags, ...droppedFlag(dropped.get(g.key))],
       spacing: geom.spacing,
       shape: geom.shape,
       transferSyntaxes: [...new Set(hs.map((h) => h.transferSyntaxUid))].sort(),

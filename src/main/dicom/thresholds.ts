@@ -37,3 +37,20 @@ export const GEOMETRY_THRESHOLDS: GeometryThresholds = {
   thicknessMismatch: 0.5,
   minCoverageMm: 150,
 }
+
+/**
+ * Limits beyond which a series' geometry is a broken header, not a scan: rejected before any
+ * volume is allocated (IMPLAUSIBLE_GEOMETRY) instead of failing as OUT_OF_MEMORY.
+ */
+export const PLAUSIBLE_GEOMETRY = {
+  /** Smallest spacing on any axis, mm (micro-CT is ~0.01 mm; clinical CT ≥ 0.1). */
+  minSpacingMm: 0.01,
+  /** Largest in-plane pixel spacing, mm (clinical CT is 0.2–2 mm). */
+  maxPixelSpacingMm: 20,
+  /** Largest distance between slices, mm (sparse HRCT protocols reach 10–20 mm). */
+  maxSliceSpacingMm: 100,
+  /** Largest extent on any axis, mm: a whole-body scan is about 2 m long. */
+  maxExtentMm: 3000,
+  /** Largest resampled volume, voxels: 2^30 voxels are 2 GiB of int16. */
+  maxResampledVoxels: 2 ** 30,
+}

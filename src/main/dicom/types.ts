@@ -44,6 +44,13 @@ export interface HeaderRecord {
   pixelPaddingValue: number | null
   pixelPaddingRangeLimit: number | null
   gantryTilt: number | null
+  /** LossyImageCompression (0028,2110) is "01": decompressed from a lossy stream at some point. */
+  lossyImageCompression?: boolean
+  /**
+   * Why the slice's pixels cannot become HU (header checked at indexing); such a slice is left
+   * out of its series, which gets a `dropped_slices` flag naming it.
+   */
+  defect?: { code: ErrorCode; message: string }
 }
 
 export interface SkippedFile {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Flag, PipelineMode, SurfaceKind, Vec3 } from '../../shared/api'
 import { encodeSurface, surfaceFile } from '../cache/surfaces'
 import { type Mesh, surfaceNets } from '../pipeline/surfaceNets'
-import { computeGeometry } from '../dicom/geometry'
+import { assertPlausibleGeometry, computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
 import { PNG } from 'pngjs'
@@ -117,6 +117,7 @@ export async function runPipeline(
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
   const t = timer()
   const geom = computeGeometry(headers, p.mode)
+  assertPlausibleGeometry(geom, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)
   t.lap('geometry')
   const first = ordered[0]

@@ -48,12 +48,43 @@ describe('robustSliceHu', () => {
 
   it('turns padding (value or range) and raw -2000 into air instead of tissue', () => {
     const out = new Int16Array(5)
+    // Intercept +1000 puts the padding range at −500…−550 HU, above air: only the exact range is padding.
     robustSliceHu(Int16Array.from([-2000, -1500, 0, -1600, -1400]), out, {
       ...base,
-      intercept: 0,
+      intercept: 1000,
       paddingValue: -1500,
       paddingLimit: -1550,
     })
-    expect([...out]).toEqual([-1000, -1000, 0, -1600, -1400])
+    expect([...out]).toEqual([-1000, -1000, 1000, -600, -400])
+  })
+
+  it('makes every HU below −1024 air: nothing physical is less dense than air', () => {
+    const out = new Int16Array(4)
+    robustSliceHu(Int16Array.from([-3024, -1025, -1024, -1000]), out, { ...base, intercept: 0 })
+    expect([...out]).toEqual([-1000, -1000, -1024, -1000])
+  })
+
+  it('lossy: padding smeared by the codec (−2000 ± a few) is still padding, not tissue', () => {
+    // Stored −1990 with intercept +1100 would be −890 HU (lung-like) if only −2000 counted.
+    const smeared = Int16Array.from([-2010, -1990, -1950, -100])
+    const exact = new Int16Array(4)
+    robustSliceHu(smeared, exact, { ...base, intercept: 1100 })
+    expect([...exact]).toEqual([-910, -890, -850, 1000])
+    const lossy = new Int16Array(4)
+    robustSliceHu(smeared, lossy, { ...base, intercept: 1100, paddingTolerance: 64 })
+    expect([...lossy]).toEqual([-1000, -1000, -1000, 1000])
+  })
+
+  it('lossy: everything at or below a below-air PixelPaddingValue + tolerance is padding', () => {
+    const out = new Int16Array(4)
+    // uint16 storage, padding 0, intercept −1024: stored 30 (−994 HU) is padding smeared upwards.
+    robustSliceHu(Uint16Array.from([0, 30, 64, 200]), out, { ...base, paddingValue: 0, paddingTolerance: 64 })
+    expect([...out]).toEqual([-1000, -1000, -1000, -824])
+  })
+
+  it('a padding value at the top of the range is matched exactly, never "at or below"', () => {
+    const out = new Int16Array(3)
+    robustSliceHu(Uint16Array.from([65535, 1000, 0]), out, { ...base, paddingValue: 65535, paddingTolerance: 64 })
+    expect([...out]).toEqual([-1000, -24, -1024])
   })
 })

@@ -2,7 +2,9 @@
  * Stored pixel values → Hounsfield units, one slice at a time, written into a slice of the
  * int16 volume. Two semantics:
  * - seed: the tutorial's `get_pixels_hu` bit for bit, including its int16 wrap-arounds;
- * - robust: padding honoured, `slope·v + intercept` in floating point, rounded and clamped once.
+ * - robust: padding honoured, `slope·v + intercept` in floating point, rounded and clamped once,
+ *   and nothing below air: the seed's exact `== -2000` test misses padding that a lossy codec
+ *   smeared to −1990…−2010, which resampling then blends into tissue-like values.
  */
 export type StoredSlice = Int16Array | Uint16Array | Uint8Array
 
@@ -18,7 +20,18 @@ export interface RobustHuParams {
   paddingLimit: number | null
   /** HU given to padding and outside-FOV pixels. @default -1000 (air) */
   outsideHu?: number
+  /**
+   * Stored values this far above a padding value that lies below air also count as padding:
+   * lossy codecs do not keep the padding value exact. 0 for lossless data. @default 0
+   */
+  paddingTolerance?: number
 }
+
+/** Physically nothing is below air (−1000 HU, −1024 on most scanners): lower HU is padding or outside the FOV. */
+export const LOWEST_PHYSICAL_HU = -1024
+
+/** Tolerance (stored units) around the padding value for lossy-compressed slices: ±10 seen on J2K at rate 5, with margin. */
+export const LOSSY_PADDING_TOLERANCE = 64
 
 /**
  * The tutorial: `astype(int16)` (wraps uint16), `== -2000 → 0`, then
@@ -54,15 +67,24 @@ export function robustSliceHu(stored: StoredSlice, out: Int16Array, p: RobustHuP
   if (p.paddingValue !== null) {
     lo = p.paddingLimit === null ? p.paddingValue : Math.min(p.paddingValue, p.paddingLimit)
     hi = p.paddingLimit === null ? p.paddingValue : Math.max(p.paddingValue, p.paddingLimit)
+    // "At or below padding + tolerance" only for padding below air: a padding value at the top
+    // of the range (some writers use the maximum) would otherwise swallow the whole image.
+    if (slope * hi + intercept <= LOWEST_PHYSICAL_HU) {
+      lo = -Infinity
+      hi += p.paddingTolerance ?? 0
+    }
   }
+  const tol = p.paddingTolerance ?? 0
+  const rawLo = TUTORIAL_OUTSIDE - tol
+  const rawHi = TUTORIAL_OUTSIDE + tol
   const n = out.length
   for (let i = 0; i < n; i++) {
     const v = stored[i]!
-    if ((v >= lo && v <= hi) || v === TUTORIAL_OUTSIDE) {
+    if ((v >= lo && v <= hi) || (v >= rawLo && v <= rawHi)) {
       out[i] = outside
       continue
     }
     const h = roundHalfAway(slope * v + intercept)
-    out[i] = h > 32767 ? 32767 : h < -32768 ? -32768 : h
+    out[i] = h < LOWEST_PHYSICAL_HU ? outside : h > 32767 ? 32767 : h
   }
 }

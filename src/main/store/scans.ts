@@ -75,7 +75,12 @@ const parse = <T>(json: string | null, fallback: T): T => (json ? (JSON.parse(js
 function toSummary(row: ScanRow): ScanSummary {
   const result = parse<RunResultJson>(row.run_result_json, {})
   // A run re-derives the geometry flags in its own mode; before any run, ingestion's stand.
-  const flags = row.run_flags_json !== null ? parse<Flag[]>(row.run_flags_json, []) : parse<Flag[]>(row.geometry_flags_json, [])
+  const ingest = parse<Flag[]>(row.geometry_flags_json, [])
+  // Slices dropped at indexing never reach the worker, so only ingestion knows about them.
+  const flags =
+    row.run_flags_json !== null
+      ? [...parse<Flag[]>(row.run_flags_json, []), ...ingest.filter((f) => f.code === 'dropped_slices')]
+      : ingest
   const error: ErrorInfo | null = row.run_error_code
     ? { code: row.run_error_code as ErrorCode, message: row.run_error_message ?? '' }
     : null

@@ -82,3 +82,20 @@ export function isEncapsulated(transferSyntaxUid: string): boolean {
   const d = getDecoder(transferSyntaxUid)
   return d !== nativeLittleEndian && d !== nativeBigEndian
 }
+
+/** Syntaxes whose decoded values differ from what the scanner stored (HU are approximate). */
+const LOSSY = new Set([
+  '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.51',
+  '1.2.840.10008.1.2.4.52',
+  '1.2.840.10008.1.2.4.53',
+  '1.2.840.10008.1.2.4.55',
+  '1.2.840.10008.1.2.4.81',
+  '1.2.840.10008.1.2.4.91',
+  '1.2.840.10008.1.2.4.93',
+  '1.2.840.10008.1.2.4.203',
+])
+
+export function isLossyTransferSyntax(transferSyntaxUid: string): boolean {
+  return LOSSY.has(transferSyntaxUid.trim())
+}
