@@ -51,4 +51,14 @@ describe('DEMO_RECIPES', () => {
     expect(first8.reduce((n, o) => n + o.slices, 0)).toBeGreaterThanOrEqual(100)
     for (const r of DEMO_RECIPES) expect(() => resolveOptions(r)).not.toThrow()
   })
+
+  it('ends with the upper-abdomen cases, inside the default twelve, at 5 and 2.5 mm slices', () => {
+    // Appended, so a cohort of ten keeps its patients; the default size includes them.
+    expect(DEMO_RECIPES.length).toBe(12)
+    const abdomen = DEMO_RECIPES.slice(10).map((r) => resolveOptions(r))
+    expect(abdomen.map((o) => o.case)).toEqual(['abdomen', 'abdomen'])
+    expect(abdomen.map((o) => o.sliceSpacing)).toEqual([5, 2.5])
+    for (const o of abdomen) expect(o.abdomenMm).toBeGreaterThan(40)
+    expect(DEMO_RECIPES.slice(0, 10).every((r) => r.case !== 'abdomen')).toBe(true)
+  })
 })

@@ -16,7 +16,10 @@ import { Rng, deriveSeed } from './prng'
 import { writePhantomSeries } from './series'
 
 export interface DemoCohortOptions {
-  /** Number of patients; the first eight cover every case. @default 10 (minimum 8) */
+  /**
+   * Number of patients, recipes cycled past the last. The first eight cover every chest case;
+   * the upper abdomen comes from the eleventh on. @default 12 (minimum 8)
+   */
   patients?: number
   /** Where ground truth goes; must not be inside `root`. @default `<root>-truth` */
   truthDir?: string
@@ -41,8 +44,9 @@ export interface DemoCohortResult {
   }>
 }
 
-/** Knobs of each demo patient, cycled past the tenth with fresh seeds. Modest sizes (128–192 px,
- * 2–2.5 mm, 48–60 slices of 4–5 mm: the whole chest) so the demo writes in seconds. */
+/** Knobs of each demo patient, cycled past the twelfth with fresh seeds. Modest sizes (128–192 px,
+ * 2–2.5 mm, 48–64 slices of 4–5 mm or 120 of 2.5 mm: the whole chest) so the demo writes in
+ * seconds. New cases go at the end: a cohort of a given size and seed keeps its patients. */
 export const DEMO_RECIPES: ReadonlyArray<PhantomOptions> = [
   { case: 'normal', rows: 160, cols: 160, pixelSpacing: 2.2, slices: 50, sliceSpacing: 5 },
   {
@@ -93,6 +97,10 @@ export const DEMO_RECIPES: ReadonlyArray<PhantomOptions> = [
     storage: 'uint16',
     fovPadding: false,
   },
+  // Scans that reach below the diaphragm: stomach gas with an air–fluid level under the left
+  // lung base, colon gas. Thin slices only hide the diaphragm less: both join the gas to the lung.
+  { case: 'abdomen', rows: 160, cols: 160, pixelSpacing: 2.2, slices: 64, sliceSpacing: 5 },
+  { case: 'abdomen', rows: 144, cols: 144, pixelSpacing: 2.4, slices: 120, sliceSpacing: 2.5, diaphragmMm: 2 },
 ]
 
 const TRUTH_ORIENTATION =
@@ -116,7 +124,7 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
 export async function writeDemoCohort(rootIn: string, opts: DemoCohortOptions = {}): Promise<DemoCohortResult> {
   const root = resolve(rootIn)
   const truthDir = resolve(opts.truthDir ?? `${root}-truth`)
-  const count = opts.patients ?? 10
+  const count = opts.patients ?? 12
   const seed = opts.seed ?? 2017
   if (!Number.isInteger(count) || count < 8 || count > 1000)
     throw new CuratorError(

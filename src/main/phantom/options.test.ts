@@ -57,6 +57,14 @@ describe('resolveOptions', () => {
     })
   })
 
+  it('abdomen: a fifth of the scanned range below the lungs, a 3 mm diaphragm; at most half the range', () => {
+    expect(resolveOptions({ case: 'abdomen', slices: 61, sliceSpacing: 5 })).toMatchObject({ abdomenMm: 60, diaphragmMm: 3 })
+    expect(resolveOptions({ case: 'normal' }).abdomenMm).toBe(0)
+    expect(resolveOptions({ case: 'normal', abdomenMm: 40 }).abdomenMm).toBe(40)
+    expect(() => resolveOptions({ slices: 61, sliceSpacing: 5, abdomenMm: 151 })).toThrow(/abdomenMm must be a number in \[0, 150\]/)
+    expect(() => resolveOptions({ diaphragmMm: 0 })).toThrow(/diaphragmMm/)
+  })
+
   it('derives demographics from the seed, in valid DICOM form', () => {
     const o = resolveOptions({ seed: 123 })
     expect(o.patientId).toBe('PHANTOM-123')

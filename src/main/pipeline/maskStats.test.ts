@@ -118,6 +118,61 @@ describe('maskStats', () => {
   })
 })
 
+describe('maskStats: what is in the mask that is not lung', () => {
+  /**
+   * [z 8, y 16, x 30], voxels 1 × 3 × 3 mm (9 µL), in a body of +40 HU: a lung block (z 3–7,
+   * −850 HU, x 0–10: 33 mm across, thick for the 12 mm airway test, 45 mm from the midline),
+   * gas under it (z 0–1, −1000 HU, 2 × 3 × 3 voxels) joined through one slice of partial-volume
+   * voxels (z 2, −500 HU), and a 2 × 2 tube of gas from the top slice down to z 4 at the body's
+   * midline (x 19.5), beside the lung: a trachea.
+   */
+  function scene(): { image: Int16Array; mask: Uint8Array; shape: [number, number, number] } {
+    const [Z, Y, X] = [8, 16, 30]
+    const image = new Int16Array(Z * Y * X).fill(40)
+    const mask = new Uint8Array(image.length)
+    const box = (z0: number, z1: number, y0: number, y1: number, x0: number, x1: number, hu: number) => {
+      for (let z = z0; z <= z1; z++)
+        for (let y = y0; y <= y1; y++)
+          for (let x = x0; x <= x1; x++) {
+            image[(z * Y + y) * X + x] = hu
+            mask[(z * Y + y) * X + x] = 1
+          }
+    }
+    box(3, 7, 2, 13, 0, 10, -850)
+    box(2, 2, 5, 7, 2, 4, -500)
+    box(0, 1, 5, 7, 2, 4, -1000)
+    box(4, 7, 7, 8, 19, 20, -1000)
+    return { image, mask, shape: [Z, Y, X] }
+  }
+  const spacing: [number, number, number] = [1, 3, 3]
+  const body = { midlineX: 19.5, metalVoxels: 0 }
+  const low = { ...MASK_FLAG_THRESHOLDS, abdominalGasMl: 0.01, airwaysMl: 0.01 }
+
+  it('measures gas below the lung base and the trachea, and flags both', () => {
+    const s = scene()
+    const st = maskStats(s.image, s.mask, s.shape, spacing, low, { body })
+    expect(st.abdominalGasMl).toBeCloseTo(18 * 0.009, 12) // the 2 × 3 × 3 gas voxels
+    expect(st.airwaysMl).toBeCloseTo(16 * 0.009, 12) // 4 slices of the 2 × 2 tube
+    const flags = st.flags.filter((f) => f.code === 'abdominal_gas' || f.code === 'airways_in_mask')
+    expect(flags.map((f) => [f.code, f.threshold])).toEqual([
+      ['abdominal_gas', 0.01],
+      ['airways_in_mask', 0.01],
+    ])
+    expect(flags[0]!.message).toMatch(/below the diaphragm/)
+    // Under the default thresholds (5 mL, 2 mL) neither is raised.
+    const quiet = maskStats(s.image, s.mask, s.shape, spacing, MASK_FLAG_THRESHOLDS, { body })
+    expect(quiet.flags.map((f) => f.code)).not.toContain('abdominal_gas')
+    expect(quiet.flags.map((f) => f.code)).not.toContain('airways_in_mask')
+  })
+
+  it('takes the gas volume from the caller when it has just measured this mask', () => {
+    const s = scene()
+    const st = maskStats(s.image, s.mask, s.shape, spacing, low, { body, abdominalGasMl: 0 })
+    expect(st.abdominalGasMl).toBe(0)
+    expect(st.flags.map((f) => f.code)).not.toContain('abdominal_gas')
+  })
+})
+
 describe('huHistogram (numpy.histogram, bins between min and max)', () => {
   it('closes the last bin on the right', () => {
     // np.histogram([0, 1, 2, 3, 4, 10], bins=5) → [2, 2, 1, 0, 1], edges 0, 2, …, 10.

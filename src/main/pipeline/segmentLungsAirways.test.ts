@@ -35,6 +35,17 @@ describe('removeAirways', () => {
     expect(m[(9 * 20 + 9) * 20 + 9]).toBe(0)
   })
 
+  it('measureOnly counts the same airway and leaves both masks as they were', () => {
+    const { m, shape } = mask()
+    const before = m.slice()
+    const noFill = m.slice()
+    // What the flag airways_in_mask reports on any mask, the tutorial's included.
+    const r = removeAirways(m, noFill, shape, [1, 1, 1], 9.5, { ...options, measureOnly: true })
+    expect(r).toEqual({ removedVoxels: 16, topSlice: 9, bottomSlice: 6 })
+    expect(m).toEqual(before)
+    expect(noFill).toEqual(before)
+  })
+
   it('removes nothing when no thin component sits at the midline of the top slice', () => {
     const { m, shape } = mask()
     const before = m.slice()
