@@ -148,7 +148,7 @@ describe('job engine', () => {
   it('a half-written or corrupt cache file is ignored and the scan recomputed', async () => {
     const db = openDb(join(dir, 'ok.sqlite'))
     const victim = runs(db)[0]!
-    writeFileSync(join(victim.cache_dir!, 'hu.npy'), 'garbage')
+    writeFileSync(join(victim.cache_dir!, 'resampled.npy'), 'garbage')
     const r = await engineRun(db, nodeWorkerFactory(), join(dir, 'cache-ok'))
     expect(r).toMatchObject({ done: 1, failed: 0, recovered: { brokenCaches: 1 } })
     const again = runs(db).filter((x) => x.scan_id === victim.scan_id)

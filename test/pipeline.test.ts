@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readNpy } from '../src/main/io/npy'
+import { readMask } from '../src/main/cache/volumes'
 import { writePhantomSeries, type PhantomOptions } from '../src/main/phantom'
 import { ct, python } from './helpers/cli'
 import { tempDir } from './helpers/tmp'
@@ -99,7 +100,7 @@ describe('robust mode against the phantom ground truth, and retry with closing (
     const runs = (await import('../src/main/store/db')).openDb(dbFile)
     const cache = runs.prepare('SELECT r.cache_dir FROM scans s JOIN runs r ON r.id = s.current_run_id WHERE s.id = ?').pluck().get(s.id) as string
     runs.close()
-    const m = await readNpy(join(cache, 'mask_fill.npy'))
+    const m = await readMask(cache, 'fill')
     const truth = truths.get(folder)!
     return dice(toSourceGrid(m.data, m.shape, [48, 128, 128]), truth)
   }

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'OUT_OF_MEMORY',
   'DISK_FULL',
   'CANCELLED',
+  'MERGE_CONFLICT',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

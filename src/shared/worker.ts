@@ -15,7 +15,15 @@ export interface JobSpec {
   files: string[]
   /** Folder to write the volumes into (created by the worker). */
   outDir: string
-  params: { mode: PipelineMode; stage: 'hu' | 'resampled' | 'mask'; closingMm: number; resample: 'cubic' | 'linear' }
+  params: {
+    mode: PipelineMode
+    stage: 'hu' | 'resampled' | 'mask'
+    closingMm: number
+    resample: 'cubic' | 'linear'
+    /** 'cache': the compact set `process` keeps (packed masks, no hu.npy); 'files': `preprocess`'s. */
+    output?: 'files' | 'cache'
+    keepHu?: boolean
+  }
 }
 
 export type MainToWorker = { type: 'run'; job: JobSpec } | { type: 'shutdown' }

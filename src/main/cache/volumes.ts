@@ -3,10 +3,13 @@
  * later cache format (packed masks, pruned files) go through these functions, so the layout of
  * a run folder is known here and in the writer (`jobs/pipeline.ts`) only.
  */
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
+import { writeFileAtomic } from '../io/atomic'
 import { readNpy } from '../io/npy'
+import { decodePackedMask, encodePackedMask } from './packedMask'
 
 export interface CachedVolume<T extends Int16Array | Uint8Array> {
   data: T
@@ -16,7 +19,39 @@ export interface CachedVolume<T extends Int16Array | Uint8Array> {
 
 export type MaskKind = 'fill' | 'nofill'
 
-const MASK_FILE: Record<MaskKind, string> = { fill: 'mask_fill.npy', nofill: 'mask_nofill.npy' }
+/** A run folder's files, by what they hold. */
+export const RESAMPLED_FILE = 'resampled.npy'
+/** The unresampled HU volume: kept in the cache only with `--keep-hu`; `preprocess` always writes it. */
+export const HU_FILE = 'hu.npy'
+/** Masks as the cache keeps them: bit-packed and compressed (packedMask.ts). */
+export const PACKED_MASK_FILE: Record<MaskKind, string> = { fill: 'mask_fill.bits', nofill: 'mask_nofill.bits' }
+/** Masks as `preprocess` writes them and as caches from before packing hold them: uint8 .npy. */
+export const MASK_FILE: Record<MaskKind, string> = { fill: 'mask_fill.npy', nofill: 'mask_nofill.npy' }
+
+export type CacheFileKind = 'resampled' | 'mask' | 'hu' | 'surface' | 'preview' | 'other'
+
+/** What a file of a run folder is, for `ct-curator cache`'s accounting. */
+export function cacheFileKind(name: string): CacheFileKind {
+  if (name === RESAMPLED_FILE) return 'resampled'
+  if (name === HU_FILE) return 'hu'
+  if (/^mask_(fill|nofill)\.(bits|npy)$/.test(name)) return 'mask'
+  if (/^surface_\w+\.bin$/.test(name)) return 'surface'
+  if (name.endsWith('.png')) return 'preview'
+  return 'other'
+}
+
+/** Files `cache --prune` keeps of the run a retry is compared with: what before/after shows. */
+export function keptForComparison(name: string): boolean {
+  const kind = cacheFileKind(name)
+  return kind === 'mask' || kind === 'surface' || kind === 'preview'
+}
+
+/** Writes a mask the way the cache keeps it; returns the file's size. */
+export async function writePackedMask(runDir: string, kind: MaskKind, mask: Uint8Array, shape: Vec3): Promise<number> {
+  const bytes = await encodePackedMask(mask, shape)
+  await writeFileAtomic(join(runDir, PACKED_MASK_FILE[kind]), [bytes])
+  return bytes.byteLength
+}
 
 function asVec3(shape: number[], what: string): Vec3 {
   if (shape.length !== 3) throw new CuratorError('INTERNAL', `${what}: expected a 3-D volume, found shape [${shape.join(', ')}]`)
@@ -35,13 +70,20 @@ async function read(path: string): Promise<Awaited<ReturnType<typeof readNpy>>> 
 
 /** The resampled HU volume of a run, int16 `[z, y, x]`. */
 export async function readResampled(runDir: string): Promise<CachedVolume<Int16Array>> {
-  const npy = await read(join(runDir, 'resampled.npy'))
+  const npy = await read(join(runDir, RESAMPLED_FILE))
   if (!(npy.data instanceof Int16Array)) throw new CuratorError('INTERNAL', `${runDir}: resampled volume is ${npy.dtype}, expected int16`)
   return { data: npy.data, shape: asVec3(npy.shape, runDir) }
 }
 
 /** A run's lung mask (fill: with vessels and nodules; nofill: air only), uint8 0/1 `[z, y, x]`. */
 export async function readMask(runDir: string, kind: MaskKind = 'fill'): Promise<CachedVolume<Uint8Array>> {
+  const packedPath = join(runDir, PACKED_MASK_FILE[kind])
+  const packed = await readFile(packedPath).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null
+    throw err
+  })
+  if (packed) return decodePackedMask(packed, packedPath)
+  // A run folder from before masks were packed (or written by `preprocess`): read as it is.
   const npy = await read(join(runDir, MASK_FILE[kind]))
   if (!(npy.data instanceof Uint8Array)) throw new CuratorError('INTERNAL', `${runDir}: mask is ${npy.dtype}, expected uint8`)
   return { data: npy.data, shape: asVec3(npy.shape, runDir) }

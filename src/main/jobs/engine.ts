@@ -50,6 +50,8 @@ export interface EngineOptions {
   timeoutMs?: number
   version: string
   onProgress?: (e: ProgressEvent) => void
+  /** Keep each run's unresampled hu.npy in the cache (`--keep-hu`). @default false */
+  keepHu?: boolean
   /**
    * Also requeue scans that failed for a reason a rerun will not fix by itself (bad DICOM…).
    * Transient failures (disk full, out of memory, crash, timeout) are always requeued.
@@ -169,7 +171,14 @@ export class JobEngine {
         root: claim.rootPath,
         files: claim.files,
         outDir: join(this.o.cacheDir, String(claim.id), jobId),
-        params: { mode: claim.mode ?? this.o.mode ?? 'robust', stage: 'mask', closingMm: claim.closingMm, resample: 'cubic' },
+        params: {
+          mode: claim.mode ?? this.o.mode ?? 'robust',
+          stage: 'mask',
+          closingMm: claim.closingMm,
+          resample: 'cubic',
+          output: 'cache',
+          keepHu: this.o.keepHu ?? false,
+        },
       }
       const startedAt = new Date().toISOString()
       const t0 = Date.now()

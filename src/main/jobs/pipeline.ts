@@ -13,6 +13,7 @@ import type { HeaderRecord } from '../dicom/types'
 import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
 import { writeFileAtomic, writeNpyAtomic } from '../io/atomic'
+import { HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writePackedMask } from '../cache/volumes'
 import { type Preview, renderPreview } from '../pipeline/preview'
 import { BufferPool, Carver } from './bufferPool'
 import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
@@ -43,9 +44,17 @@ export interface PipelineParams {
   closingMm: number
   /** @default 'cubic' */
   resample: 'cubic' | 'linear'
+  /**
+   * 'files': every stage's full-precision `.npy` (what `preprocess` writes, a CLI contract);
+   * 'cache': what review and export need — resampled.npy, bit-packed masks, no hu.npy unless
+   * `keepHu` (what `process` writes into the cache). @default 'files'
+   */
+  output: 'files' | 'cache'
+  /** With output 'cache': keep the unresampled hu.npy too. @default false */
+  keepHu: boolean
 }
 
-export const DEFAULT_PARAMS: PipelineParams = { mode: 'robust', stage: 'mask', closingMm: 0, resample: 'cubic' }
+export const DEFAULT_PARAMS: PipelineParams = { mode: 'robust', stage: 'mask', closingMm: 0, resample: 'cubic', output: 'files', keepHu: false }
 
 export interface OutputFile {
   name: string
@@ -145,8 +154,12 @@ async function stages(
   const hu = vol.hu
   t.lap('hu')
   const outputs: OutputFile[] = []
-  outputs.push({ name: 'hu.npy', fileBytes: await writeNpyAtomic(join(outDir, 'hu.npy'), hu, vol.shape) })
-  t.lap('writeHu')
+  // The cache drops the source-grid volume (the largest file) unless asked: review and export
+  // read the resampled one, and the source files are still there to recompute it.
+  if (p.output === 'files' || p.keepHu) {
+    outputs.push({ name: HU_FILE, fileBytes: await writeNpyAtomic(join(outDir, HU_FILE), hu, vol.shape) })
+    t.lap('writeHu')
+  }
   const result: PipelineResult = {
     mode: p.mode,
     stage: p.stage,
@@ -168,7 +181,7 @@ async function stages(
   const scratchBuf = pool.take(zoomScratchLength(vol.shape, grid.outShape) * 4)
   taken.push(scratchBuf)
   // The resampled volume overwrites the source it is made from (the zoom reads the source in
-  // its first pass only); hu.npy is on disk by now.
+  // its first pass only); hu.npy, when kept, is on disk by now.
   let dstBuf = hu.buffer as ArrayBuffer
   if (dstBuf.byteLength < m * 2) taken.push((dstBuf = pool.take(m * 2)))
   const buffers = { scratch: new Float32Array(scratchBuf), dst: new Int16Array(dstBuf, 0, m) }
@@ -178,8 +191,8 @@ async function stages(
   result.resampledSpacing = grid.reportedSpacing
   // Written while the masks are computed (the kernel copies it out on another core); only the
   // closing changes the image, so it waits for the file first.
-  const writingResampled = writeNpyAtomic(join(outDir, 'resampled.npy'), image, grid.outShape)
-  const resampledOut: OutputFile = { name: 'resampled.npy', fileBytes: 0 }
+  const writingResampled = writeNpyAtomic(join(outDir, RESAMPLED_FILE), image, grid.outShape)
+  const resampledOut: OutputFile = { name: RESAMPLED_FILE, fileBytes: 0 }
   outputs.push(resampledOut)
   if (p.stage === 'resampled' || p.closingMm > 0) {
     resampledOut.fileBytes = await writingResampled
@@ -202,17 +215,19 @@ async function stages(
   const { fill, noFill, stats, hist } = masks
   resampledOut.fileBytes = await writingResampled
   // Both settle before anything is thrown: their buffers go back to the pool on return.
-  const writingMasks = Promise.allSettled([
-    writeNpyAtomic(join(outDir, 'mask_fill.npy'), fill, grid.outShape),
-    writeNpyAtomic(join(outDir, 'mask_nofill.npy'), noFill, grid.outShape),
-  ])
+  const maskFiles = p.output === 'cache' ? ([PACKED_MASK_FILE.fill, PACKED_MASK_FILE.nofill] as const) : ([MASK_FILE.fill, MASK_FILE.nofill] as const)
+  const writingMasks = Promise.allSettled(
+    p.output === 'cache'
+      ? [writePackedMask(outDir, 'fill', fill, grid.outShape), writePackedMask(outDir, 'nofill', noFill, grid.outShape)]
+      : [writeNpyAtomic(join(outDir, MASK_FILE.fill), fill, grid.outShape), writeNpyAtomic(join(outDir, MASK_FILE.nofill), noFill, grid.outShape)],
+  )
   // Contoured while the masks are written, so the renderer never runs marching cubes.
   const surfaces = computeSurfaces(image, fill, grid.outShape, grid.reportedSpacing)
   t.lap('surface')
   const written = await writingMasks
   for (const w of written) if (w.status === 'rejected') throw w.reason
   const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
-  outputs.push({ name: 'mask_fill.npy', fileBytes: fillBytes! }, { name: 'mask_nofill.npy', fileBytes: noFillBytes! })
+  outputs.push({ name: maskFiles[0], fileBytes: fillBytes! }, { name: maskFiles[1], fileBytes: noFillBytes! })
   const preview = renderPreview(image, fill, grid.outShape, grid.reportedSpacing)
   outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
   for (const s of surfaces) {

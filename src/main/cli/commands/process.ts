@@ -7,20 +7,24 @@ import { nodeWorkerFactory } from '../../jobs/nodeWorker'
 import { createProgressPrinter, formatSeconds } from '../progress'
 import { plural } from '../text'
 import { requireImages } from './scan'
+import { parseShard, restrictToShard } from '../../shard/shard'
 
 export const defaultCacheDir = (dbPath: string): string => `${dbPath}.cache`
 
 export async function runProcess(
   root: string,
-  o: { db: string; mode: PipelineMode; workers?: number; cache?: string; timeout: number; retryFailed?: boolean },
+  o: { db: string; mode: PipelineMode; workers?: number; cache?: string; timeout: number; retryFailed?: boolean; keepHu?: boolean; shard?: string },
 ): Promise<void> {
+  // A bad --shard is refused before the database is created or the tree walked.
+  const shard = o.shard === undefined ? null : parseShard(o.shard)
   const core = createCore(o.db)
   const progress = createProgressPrinter()
   try {
     const scan = await scanRoot(root, { db: core.db, onProgress: (e) => progress.update(e) })
     progress.done()
     requireImages(scan)
-    const chosen = scan.series.filter((s) => s.chosen).length
+    const chosen = shard ? restrictToShard(core.db, shard) : scan.series.filter((s) => s.chosen).length
+    if (shard) process.stderr.write(`Shard ${shard.k}/${shard.n}: ${plural(chosen, 'scan')} of ${scan.series.filter((s) => s.chosen).length} hash here.\n`)
     process.stderr.write(
       `Scanned ${scan.root}: ${plural(chosen, 'scan')}, ${plural(scan.skipped.length, 'file')} skipped (${scan.stats.reused} unchanged).\n`,
     )
@@ -33,6 +37,7 @@ export async function runProcess(
       timeoutMs: o.timeout * 1000,
       version: VERSION,
       retryFailed: o.retryFailed,
+      keepHu: o.keepHu,
       onProgress: (e) => {
         progress.update(e)
         if (e.status === 'failed' && e.message) process.stderr.write(`\n${e.current}: ${e.message}\n`)

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { decodePackedMask, encodePackedMask, packBits, unpackBits } from './packedMask'
+
+describe('packBits / unpackBits', () => {
+  it('puts voxel i in bit i % 8 of byte i / 8 (NumPy bitorder little)', () => {
+    // 10 voxels: byte 0 holds voxels 0–7 (1,0,0,1,0,0,0,1 → 0b10001001 = 137), byte 1 voxels 8–9 (0,1 → 2).
+    const mask = new Uint8Array([1, 0, 0, 1, 0, 0, 0, 1, 0, 1])
+    expect([...packBits(mask)]).toEqual([137, 2])
+    expect([...unpackBits(new Uint8Array([137, 2]), 10)]).toEqual([...mask])
+  })
+
+  it('counts any non-zero voxel as inside and round-trips all-in / all-out bytes', () => {
+    const mask = new Uint8Array(8 * 5 + 3)
+    mask.fill(1, 8, 16) // one full byte → 255, taken by the fill path on the way back
+    mask[20] = 7 // not 0/1: still inside
+    mask[42] = 1
+    const back = unpackBits(packBits(mask), mask.length)
+    expect([...back]).toEqual([...mask].map((v) => (v ? 1 : 0)))
+  })
+
+  it('refuses a packed buffer too short for the voxel count', () => {
+    expect(() => unpackBits(new Uint8Array(1), 9)).toThrow(/9/)
+  })
+})
+
+describe('.bits file', () => {
+  it('round-trips a mask with its shape and is much smaller than one byte per voxel', async () => {
+    const shape: [number, number, number] = [6, 7, 9]
+    const mask = new Uint8Array(6 * 7 * 9)
+    for (let i = 0; i < mask.length; i++) mask[i] = (i * 7919) % 13 < 4 ? 1 : 0
+    const file = await encodePackedMask(mask, shape)
+    const back = await decodePackedMask(file, 'test')
+    expect(back.shape).toEqual(shape)
+    expect(Buffer.from(back.data).equals(Buffer.from(mask))).toBe(true)
+    const big = new Uint8Array(64 * 64 * 64)
+    big.fill(1, 10000, 90000)
+    expect((await encodePackedMask(big, [64, 64, 64])).byteLength).toBeLessThan(big.length / 100)
+  })
+
+  it('reads back in NumPy with the one line the format promises', async () => {
+    const shape: [number, number, number] = [3, 5, 7]
+    const mask = new Uint8Array(105)
+    for (let i = 0; i < mask.length; i++) mask[i] = i % 3 === 0 || i > 90 ? 1 : 0
+    const file = await encodePackedMask(mask, shape)
+    const py = `
+import sys, zlib, struct, numpy as np
+raw = sys.stdin.buffer.read()
+shape = struct.unpack('<3I', raw[8:20])
+m = np.unpackbits(np.frombuffer(zlib.decompress(raw[20:]), np.uint8), bitorder='little')[:int(np.prod(shape))].reshape(shape)
+print(list(shape), ''.join(map(str, m.ravel())))
+`
+    const out = execFileSync('/usr/bin/python3', ['-c', py], { input: file }).toString().trim()
+    expect(out).toBe(`[3, 5, 7] ${[...mask].join('')}`)
+  })
+
+  it('names the file when the bytes are not a packed mask', async () => {
+    await expect(decodePackedMask(new Uint8Array(30), 'run/mask_fill.bits')).rejects.toThrow(/run\/mask_fill.bits/)
+  })
+})

@@ -1,0 +1,99 @@
+/**
+ * A cached lung mask as a `.bits` file: 8 bits per byte instead of one voxel per byte, then
+ * zlib (level 1), so a chest's two masks cost ~1 % of its resampled volume instead of 100 %.
+ *
+ * Layout (little endian): magic "CTCMASK1" (8 bytes), shape z, y, x (3 × uint32), then a zlib
+ * stream of the voxels in C order packed as NumPy's `np.packbits(mask.ravel(), bitorder='little')`
+ * does (voxel i is bit i % 8 of byte i / 8), so Python reads one back in a line:
+ * `np.unpackbits(np.frombuffer(zlib.decompress(raw[20:]), np.uint8), bitorder='little')[:n]`.
+ */
+import { promisify } from 'node:util'
+import { deflate, inflate, constants } from 'node:zlib'
+import type { Vec3 } from '../../shared/api'
+import { CuratorError } from '../../shared/errors'
+
+const MAGIC = 'CTCMASK1'
+export const PACKED_HEADER_BYTES = 20
+
+const deflateAsync = promisify(deflate)
+const inflateAsync = promisify(inflate)
+
+/** Voxel i (0 or 1; anything non-zero counts as 1) → bit i % 8 of byte ⌊i / 8⌋. */
+export function packBits(mask: Uint8Array, out = new Uint8Array((mask.length + 7) >> 3)): Uint8Array {
+  const n = mask.length
+  const full = n & ~7
+  let o = 0
+  for (let i = 0; i < full; i += 8, o++) {
+    out[o] =
+      (mask[i] ? 1 : 0) |
+      (mask[i + 1] ? 2 : 0) |
+      (mask[i + 2] ? 4 : 0) |
+      (mask[i + 3] ? 8 : 0) |
+      (mask[i + 4] ? 16 : 0) |
+      (mask[i + 5] ? 32 : 0) |
+      (mask[i + 6] ? 64 : 0) |
+      (mask[i + 7] ? 128 : 0)
+  }
+  if (full < n) {
+    let b = 0
+    for (let i = full; i < n; i++) if (mask[i]) b |= 1 << (i - full)
+    out[o] = b
+  }
+  return out
+}
+
+/** The inverse of `packBits`: `n` voxels of 0/1. */
+export function unpackBits(packed: Uint8Array, n: number, out = new Uint8Array(n)): Uint8Array {
+  if (packed.length < (n + 7) >> 3) throw new CuratorError('INTERNAL', `packed mask holds ${packed.length * 8} voxels, expected ${n}`)
+  const full = n & ~7
+  let o = 0
+  for (let i = 0; i < full; i += 8, o++) {
+    const b = packed[o]!
+    // Most bytes of a lung mask are all outside or all inside: one fill instead of eight shifts.
+    if (b === 0 || b === 255) {
+      out.fill(b & 1, i, i + 8)
+      continue
+    }
+    out[i] = b & 1
+    out[i + 1] = (b >> 1) & 1
+    out[i + 2] = (b >> 2) & 1
+    out[i + 3] = (b >> 3) & 1
+    out[i + 4] = (b >> 4) & 1
+    out[i + 5] = (b >> 5) & 1
+    out[i + 6] = (b >> 6) & 1
+    out[i + 7] = b >> 7
+  }
+  for (let i = full; i < n; i++) out[i] = (packed[o]! >> (i - full)) & 1
+  return out
+}
+
+/** The whole `.bits` file for a mask. Compression runs on libuv's thread pool, off the caller's thread. */
+export async function encodePackedMask(mask: Uint8Array, shape: Vec3): Promise<Uint8Array> {
+  if (shape[0] * shape[1] * shape[2] !== mask.length)
+    throw new CuratorError('INTERNAL', `mask of ${mask.length} voxels does not fit shape [${shape.join(', ')}]`)
+  const body = await deflateAsync(packBits(mask), { level: 1, strategy: constants.Z_DEFAULT_STRATEGY })
+  const out = new Uint8Array(PACKED_HEADER_BYTES + body.byteLength)
+  out.set(Buffer.from(MAGIC, 'latin1'), 0)
+  const dv = new DataView(out.buffer)
+  shape.forEach((s, i) => dv.setUint32(8 + 4 * i, s, true))
+  out.set(body, PACKED_HEADER_BYTES)
+  return out
+}
+
+/** Reads a `.bits` file's bytes back into a 0/1 mask; `what` names the file in errors. */
+export async function decodePackedMask(bytes: Uint8Array, what: string): Promise<{ data: Uint8Array; shape: Vec3 }> {
+  if (bytes.byteLength < PACKED_HEADER_BYTES || Buffer.from(bytes.buffer, bytes.byteOffset, 8).toString('latin1') !== MAGIC)
+    throw new CuratorError('INTERNAL', `${what} is not a packed mask (bad magic); process the scan again.`)
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const shape: Vec3 = [dv.getUint32(8, true), dv.getUint32(12, true), dv.getUint32(16, true)]
+  const n = shape[0] * shape[1] * shape[2]
+  let packed: Uint8Array
+  try {
+    packed = await inflateAsync(bytes.subarray(PACKED_HEADER_BYTES))
+  } catch (err) {
+    throw new CuratorError('INTERNAL', `${what} is damaged (${(err as Error).message}); process the scan again.`)
+  }
+  if (packed.byteLength !== (n + 7) >> 3)
+    throw new CuratorError('INTERNAL', `${what} holds ${packed.byteLength} bytes for a [${shape.join(', ')}] mask; process the scan again.`)
+  return { data: unpackBits(packed, n), shape }
+}
