@@ -28,6 +28,8 @@ export interface PhantomAnnotations {
   metal: [number, number, number] | null
   /** Slice index of the tracheostomy tube, or null. */
   tracheostomySlice: number | null
+  /** Volume of the gas below the diaphragm (voxels at least half gas), mL; 0 without an abdomen. */
+  abdominalGasMl: number
 }
 
 export interface PhantomVolume {
@@ -55,6 +57,12 @@ export interface PhantomVolume {
 
 export function generatePhantom(opts: PhantomOptions): PhantomVolume {
   return generateResolved(resolveOptions(opts))
+}
+
+function count(mask: Uint8Array | null): number {
+  let n = 0
+  if (mask) for (let i = 0; i < mask.length; i++) n += mask[i]!
+  return n
 }
 
 function toVoxel(g: Grid, x: number, y: number, z: number): [number, number, number] {
@@ -117,6 +125,7 @@ export function generateResolved(o: ResolvedOptions): PhantomVolume {
       nodules: L.nodules.map((n) => ({ center: toVoxel(g, ...n.c), radiusMm: n.r, juxtapleural: n.juxtapleural })),
       metal: L.pacemaker ? toVoxel(g, L.pacemaker.can.cx, L.pacemaker.can.cy, L.pacemaker.can.cz) : null,
       tracheostomySlice: L.tracheostomy ? Math.round((L.tracheostomy.z - g.z0) / g.dz) : null,
+      abdominalGasMl: (count(abdominalGas) * g.dx * g.dy * g.dz) / 1000,
     },
   }
 }
