@@ -42,6 +42,7 @@ interface ScanRow {
   review_note: string | null
   reviewed_at: string | null
   current_run_id: number | null
+  series_description: string | null
   run_result_json: string | null
   run_flags_json: string | null
   run_error_code: string | null
@@ -64,6 +65,8 @@ interface RunResultJson {
 
 const SELECT_SCAN = `
   SELECT s.*, r.path AS root_path,
+         (SELECT json_extract(se.info_json, '$.seriesDescription') FROM series se
+          WHERE se.root_id = s.root_id AND se.series_uid = s.series_uid) AS series_description,
          run.result_json AS run_result_json, run.flags_json AS run_flags_json,
          run.error_code AS run_error_code, run.error_message AS run_error_message
   FROM scans s
@@ -89,6 +92,7 @@ function toSummary(row: ScanRow): ScanSummary {
     folder: row.folder,
     patientId: row.patient_id,
     seriesUid: row.series_uid,
+    seriesDescription: row.series_description || null,
     status: row.status,
     review: row.review,
     flags,

@@ -1,101 +1,72 @@
+/**
+ * The app shell: toolbar, the view the URL asks for (the cohort, or a case with `?scan=<id>`),
+ * and the status line. Data comes through the one typed API (`api.ts`); views live in feature
+ * folders (`views/cohort`, `views/case`, `views/export`), vtk.js pipelines in `viewers/`.
+ */
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { AppInfo, ProcessingState, ProgressEvent, ScanDetail, ScanSummary } from '../../shared/api'
+import type { AppInfo } from '../../shared/api'
 import { api, transport } from './api'
-import { ScanTable } from './ScanTable'
-import { DetailPanel } from './DetailPanel'
-import { useShortcuts } from './useShortcuts'
+import { useDecide } from './hooks/useDecide'
+import { useProcessing } from './hooks/useProcessing'
+import { useScans } from './hooks/useScans'
+import { useShortcuts } from './hooks/useShortcuts'
+import { useUrlState } from './hooks/useUrlState'
+import { CaseView } from './views/case/CaseView'
+import { CohortView } from './views/cohort/CohortView'
+import { applyFilter, readFilter } from './views/cohort/filters'
 
 export function App(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null)
-  const [scans, setScans] = useState<ScanSummary[]>([])
-  const [selected, setSelected] = useState<number | null>(null)
-  const [detail, setDetail] = useState<ScanDetail | null>(null)
-  const [progress, setProgress] = useState<ProgressEvent | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [root, setRoot] = useState('')
   const [busy, setBusy] = useState(false)
-  const [proc, setProc] = useState<ProcessingState | null>(null)
+  const [params, setParams] = useUrlState()
+  const { scans, refresh } = useScans()
+  const proc = useProcessing()
+  const filter = useMemo(() => readFilter(params), [params])
+  const shown = useMemo(() => applyFilter(scans ?? [], filter), [scans, filter])
+  const scanId = Number(params.get('scan')) || null
 
-  const refresh = useCallback(async () => {
-    try {
-      setScans(await api.listScans())
-    } catch (e) {
-      setError((e as Error).message)
-    }
+  useEffect(() => {
+    api.getInfo().then(setInfo, (e: Error) => setError(e.message))
   }, [])
 
-  useEffect(() => {
-    const fail = (e: Error): void => setError(e.message)
-    api.getInfo().then(setInfo, fail)
-    api.listScans().then(setScans, fail)
-    api.getProcessingState().then(setProc, fail)
-    return api.onProgress((p) => {
-      setProgress(p)
-      if (p.scanId !== undefined || p.done === p.total) {
-        void refresh()
-        api.getProcessingState().then(setProc, fail)
-      }
-    })
-  }, [refresh])
+  const open = useCallback((id: number | null) => setParams({ scan: id === null ? null : String(id) }), [setParams])
+  const index = scanId === null ? -1 : shown.findIndex((s) => s.id === scanId)
+  const prev = index > 0 ? shown[index - 1]!.id : null
+  const next = index >= 0 && index < shown.length - 1 ? shown[index + 1]!.id : null
 
-  useEffect(() => {
-    if (selected === null) return
-    let live = true
-    api.getScan({ id: selected }).then(
-      (d) => live && setDetail(d),
-      (e: Error) => live && setError(e.message),
-    )
-    return () => {
-      live = false
-    }
-  }, [selected, scans])
+  const onDecided = useCallback(() => {
+    void refresh()
+    // Deciding moves on: the next scan in the list the reviewer is walking.
+    if (next !== null) open(next)
+  }, [refresh, next, open])
+  const decide = useDecide(onDecided, setError)
 
-  const counts = useMemo(() => {
-    const c = { total: scans.length, done: 0, failed: 0, flagged: 0, accepted: 0, rejected: 0 }
-    for (const s of scans) {
-      if (s.status === 'done') c.done++
-      if (s.status === 'failed') c.failed++
-      if (s.flags.length) c.flagged++
-      if (s.review === 'accepted') c.accepted++
-      if (s.review === 'rejected') c.rejected++
-    }
-    return c
-  }, [scans])
-
-  const act = useCallback(
-    async (fn: () => Promise<unknown>) => {
-      setError(null)
-      try {
-        await fn()
-        await refresh()
-      } catch (e) {
-        setError((e as Error).message)
-      }
-    },
-    [refresh],
-  )
+  useShortcuts({
+    u: () =>
+      void decide.undo().then((d) => {
+        if (d) {
+          void refresh()
+          open(d.scanId)
+        }
+      }),
+  })
 
   const scan = async (): Promise<void> => {
     if (!root.trim()) return
     setBusy(true)
-    await act(() => api.scanRoot({ root: root.trim() }))
+    setError(null)
+    try {
+      await api.scanRoot({ root: root.trim() })
+      await refresh()
+    } catch (e) {
+      setError((e as Error).message)
+    }
     setBusy(false)
   }
 
-  useShortcuts({
-    next: () => move(1),
-    prev: () => move(-1),
-    accept: () => selected !== null && void act(() => api.setReview({ id: selected, review: 'accepted' })),
-    reject: () => selected !== null && void act(() => api.setReview({ id: selected, review: 'rejected' })),
-    retry: () => selected !== null && void act(() => api.queueRetry({ id: selected, closingMm: 3 })),
-  })
-  function move(d: number): void {
-    if (!scans.length) return
-    const i = scans.findIndex((s) => s.id === selected)
-    const n = Math.max(0, Math.min(scans.length - 1, i < 0 ? 0 : i + d))
-    setSelected(scans[n]!.id)
-  }
-
+  const s = proc.state
   return (
     <div className="app">
       <header className="toolbar">
@@ -109,30 +80,29 @@ export function App(): React.JSX.Element {
             void scan()
           }}
         >
-          <input
-            aria-label="Root folder"
-            placeholder="Folder of patient folders, e.g. /data/cohort"
-            value={root}
-            onChange={(e) => setRoot(e.target.value)}
-          />
+          <input aria-label="Root folder" placeholder="Folder of patient folders, e.g. /data/cohort" value={root} onChange={(e) => setRoot(e.target.value)} />
           <button type="submit" disabled={busy || !root.trim()}>
             {busy ? 'Scanning…' : 'Scan'}
           </button>
         </form>
-        <ProcessControls state={proc} onChange={setProc} onError={setError} />
+        {!s?.running ? (
+          <button onClick={() => void api.startProcessing().then(proc.refresh, (e: Error) => setError(e.message))} disabled={!s || s.counts.pending === 0} title="Preprocess every pending scan">
+            Process{s?.counts.pending ? ` ${s.counts.pending}` : ''}
+          </button>
+        ) : (
+          <div className="proc">
+            {s.paused ? (
+              <button onClick={() => void api.resumeProcessing().then(proc.refresh)}>Resume</button>
+            ) : (
+              <button onClick={() => void api.pauseProcessing().then(proc.refresh)}>Pause</button>
+            )}
+            <button onClick={() => void api.cancelProcessing().then(proc.refresh)}>Cancel</button>
+          </div>
+        )}
         <div className="db" title={info?.dbPath}>
           {transport === 'http' ? 'web host' : 'desktop'} · {info?.dbPath.split(/[\\/]/).pop() ?? '…'}
         </div>
       </header>
-
-      <section className="counts" aria-label="Summary">
-        <Count label="Scans" value={counts.total} />
-        <Count label="Done" value={counts.done} tone="ok" />
-        <Count label="Failed" value={counts.failed} tone="bad" />
-        <Count label="Flagged" value={counts.flagged} tone="warn" />
-        <Count label="Accepted" value={counts.accepted} tone="ok" />
-        <Count label="Rejected" value={counts.rejected} tone="bad" />
-      </section>
 
       {error && (
         <div className="error" role="alert">
@@ -142,79 +112,59 @@ export function App(): React.JSX.Element {
           </button>
         </div>
       )}
+      {decide.confirming && (
+        <div className="confirm" role="alertdialog" aria-label="Confirm accept">
+          <b>{decide.confirming.scan.folder}</b> carries mask flags ({decide.confirming.flags.join(', ')}): accept this mask anyway?
+          <button onClick={() => void decide.confirm()}>
+            Accept anyway <kbd>Enter</kbd>
+          </button>
+          <button onClick={decide.cancel}>
+            Cancel <kbd>Esc</kbd>
+          </button>
+        </div>
+      )}
 
       <main className="content">
-        {scans.length === 0 ? (
+        {scanId !== null ? (
+          <CaseView
+            key="case"
+            scanId={scanId}
+            prev={prev}
+            next={next}
+            position={index >= 0 ? `${index + 1} / ${shown.length}` : null}
+            onOpen={open}
+            onError={setError}
+            decide={decide}
+          />
+        ) : scans === null ? (
+          <div className="empty">Loading…</div>
+        ) : scans.length === 0 ? (
           <div className="empty">
             <h2>No scans yet</h2>
             <p>
-              Type a folder of patient folders above and press <kbd>Scan</kbd>, or create a synthetic cohort
-              first:
+              Type a folder of patient folders above and press <kbd>Scan</kbd>, or create a synthetic cohort first:
             </p>
             <pre>npx ct-curator demo ./demo-cohort</pre>
-            <p className="hint">
-              Shortcuts: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>r</kbd> reject · <kbd>c</kbd>{' '}
-              retry with 3 mm closing
-            </p>
           </div>
         ) : (
-          <>
-            <ScanTable scans={scans} selected={selected} onSelect={setSelected} />
-            <DetailPanel detail={detail?.id === selected ? detail : null} onAct={act} />
-          </>
+          <CohortView all={scans} shown={shown} filter={filter} setParams={setParams} onOpen={open} />
         )}
       </main>
 
       <footer className="status">
-        {progress && progress.done < progress.total ? (
+        {proc.progress && proc.progress.done < proc.progress.total ? (
           <>
-            <progress value={progress.done} max={progress.total} />
+            <progress value={proc.progress.done} max={proc.progress.total} />
             <span>
-              {progress.phase} {progress.done}/{progress.total}
-              {progress.etaSeconds !== null ? ` · ${Math.ceil(progress.etaSeconds)} s left` : ''}
-              {progress.current ? ` · ${progress.current}` : ''}
+              {proc.progress.phase} {proc.progress.done}/{proc.progress.total}
+              {proc.progress.etaSeconds !== null ? ` · ${Math.ceil(proc.progress.etaSeconds)} s left` : ''}
+              {proc.progress.current ? ` · ${proc.progress.current}` : ''}
             </span>
           </>
         ) : (
           <span>Ready</span>
         )}
       </footer>
-    </div>
-  )
-}
-
-function ProcessControls(props: {
-  state: ProcessingState | null
-  onChange(s: ProcessingState): void
-  onError(m: string): void
-}): React.JSX.Element {
-  const s = props.state
-  const call = (fn: () => Promise<ProcessingState>) => () => void fn().then(props.onChange, (e: Error) => props.onError(e.message))
-  if (!s?.running) {
-    const pending = s?.counts.pending ?? 0
-    return (
-      <button onClick={call(() => api.startProcessing())} disabled={pending === 0} title="Preprocess every pending scan">
-        Process{pending ? ` ${pending}` : ''}
-      </button>
-    )
-  }
-  return (
-    <div className="proc">
-      {s.paused ? (
-        <button onClick={call(() => api.resumeProcessing())}>Resume</button>
-      ) : (
-        <button onClick={call(() => api.pauseProcessing())}>Pause</button>
-      )}
-      <button onClick={call(() => api.cancelProcessing())}>Cancel</button>
-    </div>
-  )
-}
-
-function Count(props: { label: string; value: number; tone?: 'ok' | 'bad' | 'warn' }): React.JSX.Element {
-  return (
-    <div className={`count ${props.tone ?? ''}`}>
-      <div className="value">{props.value}</div>
-      <div className="label">{props.label}</div>
     </div>
   )
 }

@@ -1,0 +1,40 @@
+/**
+ * Progressive loading of a case into its viewers: the half-resolution volume, mask and the lung
+ * surface first (a picture within a fraction of the full load), then the full-resolution volume
+ * and mask replace them. Everything is cancelled by the signal when the case changes.
+ */
+import type { SurfaceBlob, VolumeBlob } from '../../../../shared/api'
+import { loadBinary } from '../../api'
+import type { SurfaceData } from '../../viewers/volumeViewer'
+
+export const surfaceData = (s: SurfaceBlob | null): SurfaceData | null =>
+  s ? { points: new Float32Array(s.data, 0, s.meta.points * 3), triangles: new Uint32Array(s.data, s.meta.points * 12, s.meta.triangles * 3) } : null
+
+export interface CaseSink {
+  /** A volume level with its mask (same grid). */
+  volume(ct: VolumeBlob, mask: VolumeBlob): Promise<void>
+  surface(kind: 'lung' | 'metal', s: SurfaceData | null): void
+  stage(s: 'half' | 'full' | 'ready'): void
+}
+
+export async function loadCase(id: number, maskRunId: number | undefined, sink: CaseSink, signal: AbortSignal): Promise<void> {
+  sink.stage('half')
+  const metal = loadBinary('getSurface', { id, kind: 'metal' }, signal)
+    .then((m) => sink.surface('metal', surfaceData(m)))
+    .catch(() => undefined) // metal is an extra; its absence must not stop the case
+  const [ct2, mask2, lung] = await Promise.all([
+    loadBinary('getVolume', { id, kind: 'ct', level: 2 }, signal),
+    loadBinary('getVolume', { id, kind: 'mask', level: 2, runId: maskRunId }, signal),
+    loadBinary('getSurface', { id, kind: 'lung', runId: maskRunId }, signal),
+  ])
+  sink.surface('lung', surfaceData(lung))
+  await sink.volume(ct2, mask2)
+  sink.stage('full')
+  const [ct1, mask1] = await Promise.all([
+    loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal),
+    loadBinary('getVolume', { id, kind: 'mask', level: 1, runId: maskRunId }, signal),
+  ])
+  await sink.volume(ct1, mask1)
+  await metal
+  sink.stage('ready')
+}
