@@ -160,8 +160,8 @@ describe('3D case view (web host, real Chromium)', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(`${server.url}?scan=1`)
-    const ready = (id?: number) =>
-      page.waitForFunction((n) => !!document.querySelector(`[data-testid="volume-view"][data-stage="ready"]${n ? `[data-scan-id="${n}"]` : ''}`), id, { timeout: 120_000 })
+    const ready = (id: number) =>
+      page.waitForFunction(`!!document.querySelector('[data-testid="volume-view"][data-stage="ready"][data-scan-id="${id}"]')`, null, { timeout: 120_000 })
     await ready(1)
     let at = 1
     const cdp = await page.context().newCDPSession(page)
@@ -169,7 +169,7 @@ describe('3D case view (web host, real Chromium)', () => {
     const measure = async (): Promise<{ heap: number; gl: { textures: number; buffers: number; framebuffers: number } }> => {
       await cdp.send('HeapProfiler.collectGarbage')
       const m = (await cdp.send('Performance.getMetrics')).metrics.find((x) => x.name === 'JSHeapUsedSize')!.value
-      return { heap: m, gl: await page.evaluate(() => ({ ...(window as unknown as { __gl: { textures: number; buffers: number; framebuffers: number } }).__gl })) }
+      return { heap: m, gl: (await page.evaluate('({ ...window.__gl })')) as { textures: number; buffers: number; framebuffers: number } }
     }
     // Two switches to reach a steady state (shader programs, caches), then 20 measured.
     for (const k of ['j', 'k']) {
