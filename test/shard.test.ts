@@ -47,8 +47,14 @@ describe('process --shard, then merge', () => {
       // Indexed Job; the others are told on the command line.
       const env: NodeJS.ProcessEnv = { ...process.env, SLURM_ARRAY_TASK_ID: undefined, JOB_COMPLETION_INDEX: undefined }
       let spec = `${k}/4`
-      if (k === 1) Object.assign(env, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1' }), (spec = 'auto/4')
-      if (k === 2) Object.assign(env, { JOB_COMPLETION_INDEX: '2' }), (spec = 'auto/4')
+      if (k === 1) {
+        Object.assign(env, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1' })
+        spec = 'auto/4'
+      }
+      if (k === 2) {
+        Object.assign(env, { JOB_COMPLETION_INDEX: '2' })
+        spec = 'auto/4'
+      }
       return run(process.execPath, [CLI, 'process', cohort, '--db', shard(k), '--shard', spec, '--workers', '1'], { env })
     }
     await Promise.all([ct(['process', cohort, '--db', single, '--workers', '1']), ...[0, 1, 2, 3].map(shardRun)])
