@@ -50,6 +50,25 @@ describe('findAbdominalGas', () => {
     expect(mask).toEqual(before)
   })
 
+  it("follows the bubble's top up into the lung base's section, and takes its one-pixel rim", () => {
+    const hu = new Int16Array(Z * Y * X).fill(40)
+    const mask = new Uint8Array(Z * Y * X)
+    box(hu, mask, [3, 7], [1, 6], [1, 5], -850)
+    box(hu, mask, [0, 2], [2, 5], [2, 4], -1000)
+    // In slice 3 the top of the bubble lies inside the lung's section (touching it in-plane):
+    // that section is lung by its median, so only the column rule finds the 2 × 2 cap.
+    box(hu, mask, [3, 3], [3, 4], [2, 3], -1000)
+    const work = new Uint8Array(mask.length)
+    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], work)
+    // 36 in the body, the 4 cap voxels straight above it, and the 12 mask voxels around the cap
+    // in its slice (its rim: y 2–5 × x 1–4 less the cap).
+    expect(r.voxels).toBe(52)
+    expect(work[at(3, 3, 2)]).toBe(1)
+    expect(work[at(3, 2, 1)]).toBe(1)
+    expect(work[at(3, 1, 1)]).toBe(0)
+    expect(work[at(4, 3, 2)]).toBe(0) // lung above the cap stays
+  })
+
   it('leaves a gas pocket walled off inside the lung: lung lies below it', () => {
     const { hu, mask } = scene()
     box(hu, mask, [0, 2], [2, 5], [2, 4], 40, 0) // no stomach

@@ -16,7 +16,9 @@
  *   the bodies of non-gas sections of a real size; small ones (the partial-volume end of a gas
  *   loop leaving the slab) are judged by position like gas. The trachea is gas too but lies
  *   above and between the lungs; a bulla or cavity has lung around and below it.
- * The air–fluid level is not needed (colon gas and an empty stomach have none) and is not used.
+ * Found gas is then followed up its own columns through pure-gas voxels (the top of a bubble,
+ * where its section touches the lung's in-plane). The air–fluid level is not needed (colon gas
+ * and an empty stomach have none) and is not used.
  * Known limit: a pure-gas cavity walled off in every slice at the very lung base (a basal bulla
  * with a visible wall) would count as abdominal.
  */
@@ -154,10 +156,52 @@ export function findAbdominalGas(
       result.voxels += sizes[l]!
     }
   }
+  let top = -1
   forEachRun(rl, (l, off, len) => {
-    if (!keep[l]) work.fill(0, off, off + len)
-    else work.fill(1, off, off + len)
+    work.fill(keep[l]!, off, off + len)
+    if (keep[l]) top = Math.max(top, Math.floor(off / plane))
   })
+  // The top of a bubble rises into the slices where the lung base rings the dome; there the gas
+  // can touch the lung's section in-plane (partial volume, resampling) and its section is not
+  // gas as a whole. Follow the gas up its own columns: pure gas straight above found gas is gas.
+  // It stops at the diaphragm's partial-volume voxels, which are denser.
+  for (let z = 1; z < Z && result.voxels > 0; z++) {
+    if (z > top + 1) break
+    const below = (z - 1) * plane
+    const here = z * plane
+    for (let p = 0; p < plane; p++) {
+      if (work[below + p] !== 1 || work[here + p] === 1 || !mask[here + p] || image[here + p]! > o.gasHu) continue
+      work[here + p] = 1
+      result.voxels++
+      top = Math.max(top, z)
+    }
+  }
+  // The bubble's rim in those slices (wall and gas averaged, air-like) goes with it: one pixel
+  // around the gas, in-plane, where the mask holds it. Marked 2 first so it does not grow on.
+  for (let z = 0; z <= top && result.voxels > 0; z++) {
+    const base = z * plane
+    for (let y = 0; y < Y; y++)
+      for (let x = 0; x < X; x++) {
+        const i = base + y * X + x
+        if (work[i] !== 0 || !mask[i]) continue
+        let near = false
+        for (let dy = -1; dy <= 1 && !near; dy++)
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy
+            const xx = x + dx
+            if (yy >= 0 && yy < Y && xx >= 0 && xx < X && work[base + yy * X + xx] === 1) {
+              near = true
+              break
+            }
+          }
+        if (near) work[i] = 2
+      }
+    for (let i = base; i < base + plane; i++)
+      if (work[i] === 2) {
+        work[i] = 1
+        result.voxels++
+      }
+  }
   result.ml = (result.voxels * spacing[0] * spacing[1] * spacing[2]) / 1000
   return result
 }
