@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CuratorError, toErrorInfo } from '../../shared/errors'
-import { VERSION } from '../core'
+import { VERSION } from '../version'
 
 const int = (min: number) => (v: string): number => {
   const n = Number(v)
