@@ -281,6 +281,8 @@ function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing
   let fill: Uint8Array
   let noFill: Uint8Array
   let body: BodyMeasures | undefined
+  // Robust mode's gas step already measured its final mask when it found nothing to remove.
+  let abdominalGasMl: number | undefined
   if (p.mode === 'seed') {
     ;({ fill, noFill } = segmentLungsSeedBoth(image, shape, {
       fill: carve.u8(m),
@@ -289,13 +291,17 @@ function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing
     }))
   } else {
     const buffers = { fill: carve.u8(m), noFill: carve.u8(m), cls: carve.u8(m) }
-    ;({ fill, noFill } = segmentLungsRobust(image, shape, spacing, {}, buffers))
+    const seg = segmentLungsRobust(image, shape, spacing, {}, buffers)
+    ;({ fill, noFill } = seg)
+    if (seg.abdominalGas?.voxels === 0) abdominalGasMl = 0
   }
   t.lap('segment')
   const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
     body,
-    scratch: body ? undefined : carve.u8(m),
+    // The abdominal gas check needs a volume of scratch in both modes.
+    scratch: carve.u8(m),
     oneComponent: p.mode === 'seed', // the largest air component, by construction
+    abdominalGasMl,
   })
   let noFillVoxels = 0
   for (let i = 0; i < noFill.length; i++) noFillVoxels += noFill[i]!
