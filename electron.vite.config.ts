@@ -7,7 +7,13 @@ export default defineConfig({
     build: {
       rolldownOptions: {
         // The worker is its own entry: utility processes run out/main/worker.js.
-        input: { index: resolve(__dirname, 'src/main/index.ts'), worker: resolve(__dirname, 'src/main/jobs/worker.ts') },
+        // The CLI too: bin/ct-curator.mjs runs out/main/cli.js when it is not older than the
+        // source, which starts 3–5× faster than compiling TypeScript through tsx on every call.
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          worker: resolve(__dirname, 'src/main/jobs/worker.ts'),
+          cli: resolve(__dirname, 'src/main/cli/index.ts'),
+        },
       },
     },
   },

@@ -54,9 +54,10 @@ export function lowerPriority(pid: number | undefined): void {
 }
 
 export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => WorkerPort {
-  // From source (tsx) the worker is worker.ts; in a bundle it sits beside us as worker.js.
-  const js = join(here, 'worker.js')
-  const entry = existsSync(js) ? js : join(here, 'worker.ts')
+  // From source (tsx) the worker is worker.ts; in a bundle it is out/main/worker.js, beside us
+  // or one folder up when this module landed in a shared chunk (out/main/chunks/).
+  const js = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((p) => existsSync(p))
+  const entry = js ?? join(here, 'worker.ts')
   // tsx by absolute URL: `--import tsx` would resolve from the user's cwd, not from us.
   const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href : null
   const execArgv = tsx ? ['--import', tsx] : []
