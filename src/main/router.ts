@@ -9,6 +9,8 @@ import {
   type CuratorApi,
   type Envelope,
   type ExportResult,
+  type OpenDatasetResult,
+  type RecentDataset,
   type ScanRootResult,
 } from '../shared/api'
 import { CuratorError, toErrorInfo } from '../shared/errors'
@@ -16,6 +18,8 @@ import type { EventBus } from './events'
 import type { ProcessingController } from './jobs/controller'
 import type { Db } from './store/db'
 import { setCurrentRun } from './store/runs'
+import { bulkReview, bulkRetry, listSkipped } from './store/cohort'
+import { inspectFolder } from './datasets'
 
 export type ViewerData = typeof import('./cache/viewerData')
 import { getScanDetail, getScanPreview, getScanSummary, listRoots, listScans, queueRetry, setReview, setSeriesOverride } from './store/scans'
@@ -29,6 +33,11 @@ export interface RouterDeps {
   scanRoot?: (root: string, deps: { db: Db; events: EventBus }) => Promise<ScanRootResult>
   /** Runs the job engine for the app. */
   processing?: ProcessingController
+  /** Switching the app to another dataset (the core owns the database's life). */
+  datasets?: {
+    open(args: z.infer<typeof schemas.openDataset>): Promise<OpenDatasetResult>
+    recent(): Promise<RecentDataset[]>
+  }
   /** Binary volumes, surfaces and comparisons for the case view (cache/viewerData.ts). */
   viewerData?: ViewerData
   /** Writes the export. Supplied by the export layer. */
@@ -71,6 +80,17 @@ export const schemas = {
       normalized: z.boolean().optional(),
     })
     .strict(),
+  openDataset: z
+    .object({ root: z.string().min(1).max(4096), db: z.string().min(1).max(4096).optional(), process: z.boolean().optional() })
+    .strict(),
+  listRecentDatasets: z.undefined(),
+  inspectFolder: z.object({ path: z.string().min(1).max(4096) }).strict(),
+  listSkipped: z.undefined(),
+  getThumbnail: z.object({ id }).strict(),
+  bulkReview: z
+    .object({ ids: z.array(id).min(1).max(100_000), review: z.enum(['accepted', 'rejected', 'unreviewed']), note: z.string().max(10_000).optional() })
+    .strict(),
+  bulkRetry: z.object({ ids: z.array(id).min(1).max(100_000), closingMm: z.number().min(0).max(50) }).strict(),
   startProcessing: z
     .object({ mode: z.enum(['seed', 'robust']).optional(), workers: z.number().int().min(1).max(64).optional() })
     .strict()
@@ -157,6 +177,35 @@ export function createRouter(deps: RouterDeps): CuratorApi {
       const a = validate('exportDataset', arg)
       if (!deps.exportDataset) throw new CuratorError('NOT_IMPLEMENTED', 'Export is not available in this build.')
       return deps.exportDataset(a, { db, events })
+    },
+    async openDataset(arg) {
+      const a = validate('openDataset', arg)
+      if (!deps.datasets) throw new CuratorError('NOT_IMPLEMENTED', 'Opening datasets is not available here.')
+      return deps.datasets.open(a)
+    },
+    async listRecentDatasets(arg?: unknown) {
+      validate('listRecentDatasets', arg)
+      return deps.datasets ? deps.datasets.recent() : []
+    },
+    async inspectFolder(arg) {
+      return inspectFolder(validate('inspectFolder', arg).path)
+    },
+    async listSkipped(arg?: unknown) {
+      validate('listSkipped', arg)
+      return listSkipped(db)
+    },
+    async getThumbnail(arg) {
+      return viewer().getThumbnail(db, validate('getThumbnail', arg).id)
+    },
+    async bulkReview(arg) {
+      const a = validate('bulkReview', arg)
+      return bulkReview(db, a.ids, a.review, a.note ?? null)
+    },
+    async bulkRetry(arg) {
+      const a = validate('bulkRetry', arg)
+      const r = bulkRetry(db, a.ids, a.closingMm)
+      if (r.changed > 0) deps.processing?.ensureRunning()
+      return r
     },
     async startProcessing(arg) {
       return proc().start(validate('startProcessing', arg) ?? {})

@@ -225,11 +225,99 @@ export interface StartProcessingArgs {
   workers?: number
 }
 
+export interface WorkerState {
+  name: string
+  pid: number | null
+  /** The scan it is on, or null when idle. */
+  scanId: number | null
+  folder: string | null
+  /** What it is doing now (reading slices, resampling, segmenting, …). */
+  stage: string | null
+  /** ISO time the scan was started. */
+  startedAt: string | null
+}
+
+/** The engine's current run: what the processing panel shows. */
+export interface RunProgress {
+  total: number
+  done: number
+  failed: number
+  /** ISO time the run started. */
+  startedAt: string
+  etaSeconds: number | null
+  scansPerMinute: number | null
+}
+
 export interface ProcessingState {
   running: boolean
   paused: boolean
   counts: Record<ScanStatus, number>
   lastError: string | null
+  /** One line per worker while running (empty when idle). */
+  workers: WorkerState[]
+  /** The run in progress, or null. */
+  run: RunProgress | null
+}
+
+/** A dataset the app has opened: a root folder and its database. */
+export interface RecentDataset {
+  root: string
+  db: string
+  /** ISO time it was last opened. */
+  openedAt: string
+  /** Whether both still exist. */
+  available: boolean
+}
+
+export interface OpenDatasetArgs {
+  /** Folder of patient folders (never written to). */
+  root: string
+  /** Database file; @default `<root>/../<name>.ctc.sqlite` */
+  db?: string
+  /** Start processing once the scan is done. @default true */
+  process?: boolean
+}
+
+export interface OpenDatasetResult {
+  info: AppInfo
+  scan: ScanRootResult
+  processing: boolean
+}
+
+/** What the open-dataset form shows while a path is typed. */
+export interface FolderCheck {
+  path: string
+  exists: boolean
+  isDirectory: boolean
+  readable: boolean
+  /** Entries directly inside (capped at 10,000). */
+  entries: number
+  /** Where its database goes by default. */
+  suggestedDb: string
+  suggestedDbExists: boolean
+  /** A sentence for the form when the folder cannot be opened; null when it can. */
+  problem: string | null
+}
+
+/** Files the scan could not use, with their codes. */
+export interface SkippedFileInfo {
+  /** Path relative to the root. */
+  path: string
+  /** Patient folder it sits in (first path segment under the root), or '' at the root. */
+  folder: string
+  code: string
+  message: string
+}
+
+export interface BulkResult {
+  changed: number
+  ids: number[]
+}
+
+/** A small picture of a scan's result (PNG) for the contact sheet. */
+export interface ThumbnailBlob {
+  meta: { runId: number; width: number; height: number; mime: 'image/png' }
+  data: ArrayBuffer
 }
 
 export type Unsubscribe = () => void
@@ -336,6 +424,19 @@ export interface CuratorApi {
   chooseSeries(args: ChooseSeriesArgs): Promise<ScanSummary>
   setReview(args: ReviewArgs): Promise<ScanSummary>
   exportDataset(args: ExportArgs): Promise<ExportResult>
+  /** Opens (or creates) the database of a root folder, scans it and, by default, starts processing. */
+  openDataset(args: OpenDatasetArgs): Promise<OpenDatasetResult>
+  listRecentDatasets(): Promise<RecentDataset[]>
+  /** Checks a folder typed into the open-dataset form (never writes). */
+  inspectFolder(args: { path: string }): Promise<FolderCheck>
+  /** Files the scans skipped (junk, truncated, non-CT, …), for every root of the database. */
+  listSkipped(): Promise<SkippedFileInfo[]>
+  /** The current result's thumbnail, or null without a finished result. */
+  getThumbnail(args: { id: number }): Promise<ThumbnailBlob | null>
+  /** One decision for many scans (one transaction). */
+  bulkReview(args: { ids: number[]; review: 'accepted' | 'rejected' | 'unreviewed'; note?: string }): Promise<BulkResult>
+  /** Marks many scans for a retry with closing and runs them. */
+  bulkRetry(args: { ids: number[]; closingMm: number }): Promise<BulkResult>
   startProcessing(args?: StartProcessingArgs): Promise<ProcessingState>
   pauseProcessing(): Promise<ProcessingState>
   resumeProcessing(): Promise<ProcessingState>
@@ -360,6 +461,13 @@ export const API_METHODS = [
   'chooseSeries',
   'setReview',
   'exportDataset',
+  'openDataset',
+  'listRecentDatasets',
+  'inspectFolder',
+  'listSkipped',
+  'getThumbnail',
+  'bulkReview',
+  'bulkRetry',
   'startProcessing',
   'pauseProcessing',
   'resumeProcessing',
@@ -373,7 +481,7 @@ export type ApiMethod = (typeof API_METHODS)[number]
  * Methods whose result carries an `ArrayBuffer` (`{meta, data}`): IPC passes it by structured
  * clone; the web host answers them with `application/octet-stream`, the meta in a header.
  */
-export const BINARY_METHODS = ['getVolume', 'getSurface', 'getSourceSlice'] as const satisfies readonly ApiMethod[]
+export const BINARY_METHODS = ['getVolume', 'getSurface', 'getSourceSlice', 'getThumbnail'] as const satisfies readonly ApiMethod[]
 export type BinaryMethod = (typeof BINARY_METHODS)[number]
 /** Response header of the web host carrying a binary result's `meta` as JSON. */
 export const META_HEADER = 'x-ctc-meta'

@@ -4,8 +4,12 @@
  * `volumes.ts` / `surfaces.ts`, so the cache format stays private to the cache.
  */
 import { statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { PNG } from 'pngjs'
+import { writeFileAtomic } from '../io/atomic'
+import { PREVIEW_FILE } from '../paths'
 import { join } from 'node:path'
-import type { GetVolumeArgs, RunComparison, RunInfo, SourceSliceBlob, SurfaceBlob, SurfaceKind, VolumeBlob } from '../../shared/api'
+import type { GetVolumeArgs, RunComparison, RunInfo, SourceSliceBlob, SurfaceBlob, SurfaceKind, ThumbnailBlob, VolumeBlob } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
 import { readHeader, isSkipped } from '../dicom/header'
 import { loadHuVolume } from '../dicom/loadVolume'
@@ -106,3 +110,60 @@ export async function getSourceSlice(db: Db, id: number): Promise<SourceSliceBlo
   }
 }
 
+
+const THUMB_FILE = 'thumb.png'
+const THUMB_WIDTH = 320
+
+/** Box-filters an RGBA picture down by an integer factor (sharp enough for a tile). */
+export function shrinkRgba(src: Uint8Array, w: number, h: number, f: number): { data: Uint8Array; width: number; height: number } {
+  const ow = Math.max(1, Math.floor(w / f))
+  const oh = Math.max(1, Math.floor(h / f))
+  const out = new Uint8Array(ow * oh * 4)
+  const n = f * f
+  for (let y = 0; y < oh; y++)
+    for (let x = 0; x < ow; x++) {
+      for (let c = 0; c < 4; c++) {
+        let sum = 0
+        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) sum += src[((y * f + dy) * w + x * f + dx) * 4 + c]!
+        out[(y * ow + x) * 4 + c] = Math.round(sum / n)
+      }
+    }
+  return { data: out, width: ow, height: oh }
+}
+
+/**
+ * The contact sheet's picture of a scan: the result's preview (axial + coronal, mask tinted)
+ * shrunk to about 320 px wide, made once per run and kept beside it.
+ */
+export async function getThumbnail(db: Db, id: number): Promise<ThumbnailBlob | null> {
+  let run
+  try {
+    run = locateRun(db, id)
+  } catch (err) {
+    if (err instanceof CuratorError && err.code === 'NOT_FOUND' && db.prepare('SELECT 1 FROM scans WHERE id = ?').get(id)) return null
+    throw err
+  }
+  const own = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+  const path = join(run.dir, THUMB_FILE)
+  try {
+    const bytes = await readFile(path)
+    // Width and height from the IHDR chunk: no need to decode the picture to serve it.
+    return { meta: { runId: run.runId, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), mime: 'image/png' }, data: own(bytes) }
+  } catch {
+    /* not made yet */
+  }
+  let preview: Buffer
+  try {
+    preview = await readFile(join(run.dir, PREVIEW_FILE))
+  } catch {
+    return null // a result from before pictures: nothing to show until it is processed again
+  }
+  const png = PNG.sync.read(preview)
+  const f = Math.max(1, Math.ceil(png.width / THUMB_WIDTH))
+  const small = shrinkRgba(new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height, f)
+  const out = new PNG({ width: small.width, height: small.height })
+  out.data = Buffer.from(small.data.buffer)
+  const bytes = PNG.sync.write(out)
+  await writeFileAtomic(path, [bytes]).catch(() => undefined) // a read-only cache still gets its picture
+  return { meta: { runId: run.runId, width: small.width, height: small.height, mime: 'image/png' }, data: own(bytes) }
+}

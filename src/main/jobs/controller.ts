@@ -33,6 +33,7 @@ export class ProcessingController {
       paused: this.engine !== null && this.paused,
       counts: countByStatus(this.d.db) as ProcessingState['counts'],
       lastError: this.lastError,
+      ...(this.engine ? this.engine.snapshot() : { workers: [], run: null }),
     }
   }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { cpus, totalmem } from 'node:os'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { PipelineMode, ProgressEvent } from '../../shared/api'
+import type { PipelineMode, ProgressEvent, RunProgress, WorkerState } from '../../shared/api'
 import type { JobSpec, WorkerPort } from '../../shared/worker'
 import type { Db } from '../store/db'
 import {
@@ -77,6 +77,9 @@ export class JobEngine {
   private cancelled = false
   private wake: (() => void) | null = null
   private running = false
+  /** What each busy worker is on, for the processing panel. */
+  private readonly slots = new Map<WorkerHandle, { scanId: number; folder: string; startedAt: string }>()
+  private stats = { total: 0, finished: 0, failed: 0, busyMs: 0, startedAt: new Date().toISOString() }
 
   constructor(private readonly o: EngineOptions) {
     this.handles = Array.from(
@@ -104,6 +107,27 @@ export class JobEngine {
   /** New pending work (a retry): look for it now rather than when a job ends. */
   poke(): void {
     this.wake?.()
+  }
+
+  /** The run as the processing panel shows it: totals, rate, ETA and one line per worker. */
+  snapshot(): { workers: WorkerState[]; run: RunProgress } {
+    const st = this.stats
+    const minutes = (Date.now() - Date.parse(st.startedAt)) / 60_000
+    const perJob = st.finished > 0 ? st.busyMs / st.finished / this.handles.length : null
+    return {
+      workers: this.handles.map((h) => {
+        const s = this.slots.get(h)
+        return { name: h.name, pid: h.pid ?? null, scanId: s?.scanId ?? null, folder: s?.folder ?? null, stage: s ? h.stage : null, startedAt: s?.startedAt ?? null }
+      }),
+      run: {
+        total: st.total,
+        done: st.finished - st.failed,
+        failed: st.failed,
+        startedAt: st.startedAt,
+        etaSeconds: perJob === null ? null : (perJob * Math.max(0, st.total - st.finished)) / 1000,
+        scansPerMinute: st.finished > 0 && minutes > 0 ? st.finished / minutes : null,
+      },
+    }
   }
 
   get isRunning(): boolean {
@@ -144,12 +168,16 @@ export class JobEngine {
       throw err
     }
     const counts = countByStatus(db)
-    const total = counts.pending!
+    let total = counts.pending!
+    this.stats = { total, finished: 0, failed: 0, busyMs: 0, startedAt: new Date(started).toISOString() }
     let finished = 0
     let done = 0
     let failed = 0
     let busyMs = 0
     const emit = (extra: Partial<ProgressEvent> = {}): void => {
+      // Work queued while running (a reviewer's retry) joins this run's total.
+      total = Math.max(total, finished + this.slots.size + (countByStatus(db).pending ?? 0))
+      this.stats = { ...this.stats, total, finished, failed, busyMs }
       // ETA: mean job time so far spread over the workers, times the jobs left.
       const perJob = finished > 0 ? busyMs / finished / this.handles.length : null
       this.o.onProgress?.({
@@ -182,8 +210,12 @@ export class JobEngine {
       }
       const startedAt = new Date().toISOString()
       const t0 = Date.now()
+      this.slots.set(h, { scanId: claim.id, folder: claim.folder, startedAt })
+      h.onStage = () => emit({ current: claim.folder, message: `${h.name}: ${h.stage}` })
       emit({ current: claim.folder, scanId: claim.id, status: 'processing' })
       const outcome = await h.run(job)
+      this.slots.delete(h)
+      h.onStage = undefined
       if (this.cancelled && !outcome.ok && outcome.error.code === 'CANCELLED') {
         releaseClaim(db, claim.id, this.owner)
         return

@@ -96,7 +96,22 @@ export interface PipelineResult {
   timingsMs: Record<string, number>
 }
 
-export function timer(): { lap(name: string): void; timings: Record<string, number> } {
+/** What comes after each timed step, as a person watching the run would name it. */
+const NEXT_STAGE: Record<string, string> = {
+  geometry: 'reading slices',
+  hu: 'resampling',
+  writeHu: 'resampling',
+  resampleCubic: 'segmenting',
+  resampleLinear: 'segmenting',
+  writeResampled: 'segmenting',
+  closing: 'segmenting',
+  segment: 'measuring',
+  flags: 'contouring',
+  surface: 'writing',
+  writes: 'finishing',
+}
+
+export function timer(onStage?: (next: string) => void): { lap(name: string): void; timings: Record<string, number> } {
   const timings: Record<string, number> = {}
   let t = performance.now()
   return {
@@ -105,6 +120,8 @@ export function timer(): { lap(name: string): void; timings: Record<string, numb
       const now = performance.now()
       timings[name] = Math.round((now - t) * 10) / 10
       t = now
+      const next = NEXT_STAGE[name]
+      if (next) onStage?.(next)
     },
   }
 }
@@ -115,6 +132,7 @@ export function timer(): { lap(name: string): void; timings: Record<string, numb
  * @param pool big buffers to reuse; a worker keeps one between scans. Within a run the source
  *   volume's memory takes the resampled volume and the resampling scratch takes the masks
  *   whatever the pool, so a run touches fresh memory for two volumes, not six.
+ * @param onStage told what the run does next (the processing panel's worker lines)
  */
 export async function runPipeline(
   root: string,
@@ -122,9 +140,10 @@ export async function runPipeline(
   params: Partial<PipelineParams>,
   outDir: string,
   pool: BufferPool = new BufferPool(),
+  onStage?: (stage: string) => void,
 ): Promise<PipelineResult> {
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
-  const t = timer()
+  const t = timer(onStage)
   const geom = computeGeometry(headers, p.mode)
   assertPlausibleGeometry(geom, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)

@@ -42,7 +42,7 @@ async function handle(msg: MainToWorker): Promise<void> {
       headers.push(h)
     }
     await mkdir(job.outDir, { recursive: true })
-    const result = await runPipeline(job.root, headers, job.params, job.outDir, pool)
+    const result = await runPipeline(job.root, headers, job.params, job.outDir, pool, (stage) => send({ type: 'progress', jobId: job.jobId, stage }))
     send({ type: 'done', jobId: job.jobId, result })
   } catch (err) {
     send({ type: 'failed', jobId: job.jobId, error: toErrorInfo(err) })

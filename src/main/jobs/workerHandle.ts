@@ -12,6 +12,10 @@ export class WorkerHandle {
   private port: WorkerPort | null = null
   private current: { job: JobSpec; resolve(o: JobOutcome): void; timer: NodeJS.Timeout } | null = null
   private disposed = false
+  /** The current job's stage, as the worker last reported it. */
+  stage: string | null = null
+  /** Called when the stage changes (the engine tells the processing panel). */
+  onStage?: () => void
 
   constructor(
     private readonly spawn: () => WorkerPort,
@@ -48,6 +52,7 @@ export class WorkerHandle {
         this.kill()
       }, this.timeoutMs)
       this.current = { job, resolve, timer }
+      this.stage = 'reading headers'
       port.postMessage({ type: 'run', job })
     })
   }
@@ -62,6 +67,11 @@ export class WorkerHandle {
 
   private onMessage(port: WorkerPort, m: WorkerToMain): void {
     if (port !== this.port || !this.current) return
+    if (m.type === 'progress' && m.jobId === this.current.job.jobId) {
+      this.stage = m.stage
+      this.onStage?.()
+      return
+    }
     if (m.type === 'done' && m.jobId === this.current.job.jobId) this.finish({ ok: true, result: m.result as Record<string, unknown> })
     else if (m.type === 'failed' && m.jobId === this.current.job.jobId) this.finish({ ok: false, error: m.error })
   }
