@@ -162,7 +162,7 @@ export function checkInvariants(dbFile: string, exportDir?: string): string[] {
         const last = mine[mine.length - 1]
         if (!last || !TRANSIENT.has(last.error_code ?? '')) problems.push(`${s.folder}: failed with ${last?.error_code ?? 'no run'} (not a kill's transient failure)`)
       }
-      for (const r of mine.filter((x) => x.status === 'failed' && x.cache_dir)) problems.push(`${s.folder}: failed run keeps a cache folder`)
+      if (mine.some((x) => x.status === 'failed' && x.cache_dir)) problems.push(`${s.folder}: a failed run points at a cache folder`)
     }
     for (const r of runs.filter((x) => x.status === 'done')) {
       const outputs = (JSON.parse(r.result_json ?? '{}') as { outputs?: Array<{ name: string; fileBytes: number }> }).outputs ?? []
