@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { API_EVENTS, API_METHODS, channelOf } from '../../shared/api'
 import { createCore, type Core } from '../core'
 import { dispatch } from '../router'
+import { grantPermission, isTrustedRendererUrl, navigationDecision, windowOpenDecision, windowOptions } from './policy'
 import { utilityWorkerFactory } from './utilityWorker'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -20,32 +21,15 @@ if (!app.requestSingleInstanceLock()) app.quit()
 
 let core: Core | undefined
 
+const rendererLocation = { rendererFileUrl: pathToFileURL(rendererHtml).href, devUrl }
+
 /** IPC is answered only for our own page, never for a frame that navigated elsewhere. */
 function trustedSender(frame: WebFrameMain | null): boolean {
-  if (!frame) return false
-  const url = frame.url
-  if (devUrl && url.startsWith(devUrl)) return true
-  return url === pathToFileURL(rendererHtml).href || url.startsWith(pathToFileURL(rendererHtml).href + '#')
+  return !!frame && isTrustedRendererUrl(frame.url, rendererLocation)
 }
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    minWidth: 900,
-    minHeight: 600,
-    show: false,
-    title: 'CT Curator',
-    backgroundColor: '#101418',
-    webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
-  })
+  const win = new BrowserWindow(windowOptions(join(here, '../preload/index.cjs')))
   win.once('ready-to-show', () => win.show())
   if (devUrl) void win.loadURL(devUrl)
   else void win.loadFile(rendererHtml)
@@ -76,12 +60,23 @@ function electronSqliteBinding(): string | undefined {
   return existsSync(p) ? p : undefined
 }
 
+/** Navigation of any kind (link, redirect, a frame's): our page only; allowlisted sites open in the browser. */
+function guardNavigation(e: { preventDefault(): void }, url: string): void {
+  const decision = navigationDecision(url, rendererLocation)
+  if (decision === 'allow') return
+  e.preventDefault()
+  if (decision === 'external') void shell.openExternal(url)
+}
+
 app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-navigate', (e) => e.preventDefault())
+  contents.on('will-navigate', (e) => guardNavigation(e, e.url))
+  contents.on('will-redirect', (e) => guardNavigation(e, e.url))
+  contents.on('will-frame-navigate', (e) => guardNavigation(e, e.url))
   contents.on('will-attach-webview', (e) => e.preventDefault())
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
+    const d = windowOpenDecision(url)
+    if (d.openExternal) void shell.openExternal(url)
+    return { action: d.action }
   })
 })
 
@@ -94,7 +89,8 @@ app.on('second-instance', () => {
 })
 
 void app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(grantPermission(permission)))
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => grantPermission(permission))
   const dbPath = process.env.CT_CURATOR_DB ?? join(app.getPath('userData'), 'ct-curator.sqlite')
   core = createCore(dbPath, { nativeBinding: electronSqliteBinding(), spawnWorker: utilityWorkerFactory() })
   wireIpc(core)
