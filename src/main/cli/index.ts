@@ -204,6 +204,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // --help and --version end here too, with their own output already printed.
       if (err.exitCode === 0) return
+      // No command at all: the help went to stderr; that is the whole message.
+      if (err.code === 'commander.help') {
+        process.exitCode = 2
+        return
+      }
       const cmd = commandOf(program, argv)
       const what = err.message.replace(/^error: /, '').replace(/ is invalid\. /, ' is invalid: ')
       process.stderr.write(`${cmd}: ${what} (see \`${cmd} --help\`)\n`)
