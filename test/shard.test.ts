@@ -1,9 +1,10 @@
 /**
  * Sharded processing as a cluster runs it: 4 `ct-curator process --shard` processes at once on
- * the demo cohort (two of them told their index the way Slurm and Kubernetes tell it), merged,
+ * the demo cohort (two of them started by docs/cluster's sbatch script and Indexed Job command,
+ * told their index the way Slurm and Kubernetes tell it), merged,
  * against one unsharded run of the same cohort. Real child processes, real SQLite files.
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -14,6 +15,15 @@ import { CLI, ct } from './helpers/cli'
 import { tempDir } from './helpers/tmp'
 
 const run = promisify(execFile)
+const DOCS = join(import.meta.dirname, '..', 'docs', 'cluster')
+
+interface K8sJob {
+  spec: {
+    completionMode: string
+    completions: number
+    template: { spec: { containers: Array<{ command: string[]; args: string[]; env: Array<{ name: string; value: string }> }> } }
+  }
+}
 
 /** `status --json` without what differs between any two runs: row ids and timings. */
 async function statusOf(db: string): Promise<unknown[]> {
@@ -42,20 +52,27 @@ describe('process --shard, then merge', () => {
 
   beforeAll(async () => {
     expect((await ct(['demo', cohort, '--patients', '8'])).code).toBe(0)
-    const shardRun = (k: number): Promise<unknown> => {
-      // Shard 1 learns its index as a Slurm array task (--array=1-4), shard 2 as a Kubernetes
-      // Indexed Job; the others are told on the command line.
-      const env: NodeJS.ProcessEnv = { ...process.env, SLURM_ARRAY_TASK_ID: undefined, JOB_COMPLETION_INDEX: undefined }
-      let spec = `${k}/4`
+    const base: NodeJS.ProcessEnv = { ...process.env, SLURM_ARRAY_TASK_ID: undefined, SLURM_ARRAY_TASK_MIN: undefined, JOB_COMPLETION_INDEX: undefined }
+    const here = { SRC: cohort, OUT: dir, SHARDS: '4', WORKERS: '1', CT_CURATOR: `${process.execPath} ${CLI}` }
+    const shardRun = async (k: number): Promise<unknown> => {
+      // Shard 1 runs the documented sbatch script as a Slurm array task of --array=1-4 would;
+      // shard 2 the Kubernetes Indexed Job's container command, with the manifest's environment.
       if (k === 1) {
-        Object.assign(env, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1' })
-        spec = 'auto/4'
+        const env = { ...base, ...here, SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', TMPDIR: dir }
+        return run('/bin/bash', [join(DOCS, 'curate.sbatch')], { env })
       }
       if (k === 2) {
-        Object.assign(env, { JOB_COMPLETION_INDEX: '2' })
-        spec = 'auto/4'
+        const job = JSON.parse(
+          execFileSync('/usr/bin/python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(DOCS, 'curate-job.yaml')]).toString(),
+        ) as K8sJob
+        const c = job.spec.template.spec.containers[0]!
+        expect(job.spec.completionMode).toBe('Indexed')
+        expect(String(job.spec.completions)).toBe(c.env.find((e) => e.name === 'SHARDS')!.value)
+        const fromManifest = Object.fromEntries(c.env.map((e) => [e.name, e.value]))
+        const env = { ...base, ...fromManifest, ...here, SCRATCH: join(dir, 'scratch-2'), JOB_COMPLETION_INDEX: '2' }
+        return run(c.command[0]!, [...c.command.slice(1), ...c.args], { env })
       }
-      return run(process.execPath, [CLI, 'process', cohort, '--db', shard(k), '--shard', spec, '--workers', '1'], { env })
+      return run(process.execPath, [CLI, 'process', cohort, '--db', shard(k), '--shard', `${k}/4`, '--workers', '1'], { env: base })
     }
     await Promise.all([ct(['process', cohort, '--db', single, '--workers', '1']), ...[0, 1, 2, 3].map(shardRun)])
   }, 900_000)

@@ -4,7 +4,8 @@
  *
  * Sections: indexing (header indexing of a 20,000-file tree), loadHu (load + HU of a
  * 512×512×300 series), pipeline (the whole seed pipeline of a 512×512×300 series beside the
- * tutorial), jobs (the processing engine on 20 scans, 1 and 2 workers). Without names, all
+ * tutorial), jobs (the processing engine on 20 scans, 1 and 2 workers), throughput (`ct-curator
+ * process` on 12 full-size scans beside the tutorial as two processes). Without names, all
  * run. Inputs are generated once and cached under <tmpdir>/ct-curator-bench/. --cpu-prof writes
  * V8 CPU profiles of the Node child processes (summarise one with
  * `npx tsx test/bench/profileSummary.ts <file>`).
@@ -17,6 +18,7 @@ import { runIndexing } from './indexing'
 import { runJobs } from './jobs'
 import { runLoadHu } from './loadHu'
 import { runPipelineBench } from './pipeline'
+import { runThroughputBench } from './throughput'
 import { workerEnv } from '../../src/main/jobs/nodeWorker'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -24,11 +26,12 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   loadhu: runLoadHu,
   pipeline: runPipelineBench,
   jobs: runJobs,
+  throughput: runThroughputBench,
 }
 const ALIASES: Record<string, string> = { index: 'indexing', scan: 'indexing', load: 'loadhu', hu: 'loadhu', 'load-hu': 'loadhu' }
 
 function usage(): string {
-  return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [--cpu-prof]]'
+  return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [throughput] [--cpu-prof]]'
 }
 
 // Measure in the environment workers get (see workerEnv): loadHu runs in this process.
