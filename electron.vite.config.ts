@@ -31,7 +31,13 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     plugins: [react()],
     build: {
-      rolldownOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src/renderer/index.html'),
+          // The case-view bench's reference: vtk.js alone on the same volume (test/bench/caseView.ts).
+          bare: resolve(__dirname, 'src/renderer/bare.html'),
+        },
+      },
     },
   },
 })

@@ -32,6 +32,8 @@ export interface CoreOptions extends OpenDbOptions {
   spawnWorker?: () => WorkerPort
   /** @default `<db>.cache` */
   cacheDir?: string
+  /** The desktop shell's native folder dialog (absent in the web host and the CLI). */
+  pickFolder?: () => Promise<string | null>
 }
 
 interface Session {
@@ -63,6 +65,7 @@ export function createCore(dbFile: string, opts: CoreOptions = {}): Core {
       processing,
       viewerData,
       datasets: { open: (a) => openDataset(a), recent: async () => readRecent() },
+      pickFolder: opts.pickFolder,
       scanRoot: async (root, d) => {
         // Loaded on first use: keeps `--help` and the app's start-up fast.
         const { scanRoot } = await import('./dicom/scanRoot')

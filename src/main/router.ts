@@ -38,6 +38,8 @@ export interface RouterDeps {
     open(args: z.infer<typeof schemas.openDataset>): Promise<OpenDatasetResult>
     recent(): Promise<RecentDataset[]>
   }
+  /** The desktop shell's native folder dialog. */
+  pickFolder?: () => Promise<string | null>
   /** Binary volumes, surfaces and comparisons for the case view (cache/viewerData.ts). */
   viewerData?: ViewerData
   /** Writes the export. Supplied by the export layer. */
@@ -84,6 +86,7 @@ export const schemas = {
     .object({ root: z.string().min(1).max(4096), db: z.string().min(1).max(4096).optional(), process: z.boolean().optional() })
     .strict(),
   listRecentDatasets: z.undefined(),
+  pickFolder: z.undefined(),
   inspectFolder: z.object({ path: z.string().min(1).max(4096) }).strict(),
   listSkipped: z.undefined(),
   getThumbnail: z.object({ id }).strict(),
@@ -186,6 +189,11 @@ export function createRouter(deps: RouterDeps): CuratorApi {
     async listRecentDatasets(arg?: unknown) {
       validate('listRecentDatasets', arg)
       return deps.datasets ? deps.datasets.recent() : []
+    },
+    async pickFolder(arg?: unknown) {
+      validate('pickFolder', arg)
+      if (!deps.pickFolder) throw new CuratorError('NOT_IMPLEMENTED', 'There is no folder dialog in a browser: type the folder\'s path.')
+      return deps.pickFolder()
     },
     async inspectFolder(arg) {
       return inspectFolder(validate('inspectFolder', arg).path)

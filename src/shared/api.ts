@@ -427,6 +427,8 @@ export interface CuratorApi {
   /** Opens (or creates) the database of a root folder, scans it and, by default, starts processing. */
   openDataset(args: OpenDatasetArgs): Promise<OpenDatasetResult>
   listRecentDatasets(): Promise<RecentDataset[]>
+  /** The desktop app's native folder dialog; null when cancelled (NOT_IMPLEMENTED in a browser). */
+  pickFolder(): Promise<string | null>
   /** Checks a folder typed into the open-dataset form (never writes). */
   inspectFolder(args: { path: string }): Promise<FolderCheck>
   /** Files the scans skipped (junk, truncated, non-CT, …), for every root of the database. */
@@ -463,6 +465,7 @@ export const API_METHODS = [
   'exportDataset',
   'openDataset',
   'listRecentDatasets',
+  'pickFolder',
   'inspectFolder',
   'listSkipped',
   'getThumbnail',

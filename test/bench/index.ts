@@ -5,7 +5,9 @@
  * Sections: indexing (header indexing of a 20,000-file tree), loadHu (load + HU of a
  * 512×512×300 series), pipeline (the whole seed pipeline of a 512×512×300 series beside the
  * tutorial), jobs (the processing engine on 20 scans, 1 and 2 workers), throughput (`ct-curator
- * process` on 12 full-size scans beside the tutorial as two processes). Without names, all
+ * process` on 12 full-size scans beside the tutorial as two processes), export (npy and nii.gz export beside
+ * cp -r and dcm2niix + pigz), caseview (the 3D case view's first and full frame beside a bare vtk.js
+ * page) and cohort (5,000 scans: table ready, filter, longest frame while scrolling). Without names, all
  * run. Inputs are generated once and cached under <tmpdir>/ct-curator-bench/. --cpu-prof writes
  * V8 CPU profiles of the Node child processes (summarise one with
  * `npx tsx test/bench/profileSummary.ts <file>`).
@@ -14,11 +16,13 @@ import { spawnSync } from 'node:child_process'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, CACHE_ROOT, pythonVersions } from './common'
+import { runExportBench } from './export'
 import { runIndexing } from './indexing'
 import { runJobs } from './jobs'
 import { runLoadHu } from './loadHu'
 import { runPipelineBench } from './pipeline'
 import { runThroughputBench } from './throughput'
+import { runCaseViewBench, runCohortBench } from './ui'
 import { workerEnv } from '../../src/main/jobs/nodeWorker'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -27,11 +31,14 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   pipeline: runPipelineBench,
   jobs: runJobs,
   throughput: runThroughputBench,
+  export: runExportBench,
+  caseview: runCaseViewBench,
+  cohort: runCohortBench,
 }
 const ALIASES: Record<string, string> = { index: 'indexing', scan: 'indexing', load: 'loadhu', hu: 'loadhu', 'load-hu': 'loadhu' }
 
 function usage(): string {
-  return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [throughput] [--cpu-prof]]'
+  return 'usage: npm run bench [-- [indexing] [loadHu] [pipeline] [jobs] [throughput] [export] [caseview] [cohort] [--cpu-prof]]'
 }
 
 // Measure in the environment workers get (see workerEnv): loadHu runs in this process.

@@ -26,7 +26,7 @@ describe('app shell through the web host in real Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message))
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
     await page.goto(server.url)
-    await page.getByRole('heading', { name: 'No scans yet' }).waitFor()
+    await page.getByRole('heading', { name: 'Open a dataset' }).waitFor()
     // The version comes from getInfo over HTTP: proves the transport, not just static HTML.
     await page.getByText(/^v\d+\.\d+\.\d+$/).waitFor()
     expect(await page.evaluate(() => 'api' in globalThis)).toBe(false)

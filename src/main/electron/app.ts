@@ -2,7 +2,7 @@
  * The Electron shell: window, IPC transport, security settings. The only folder that imports
  * `electron`; everything it calls is the same core the CLI and web host use.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type WebFrameMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebFrameMain } from 'electron'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -92,7 +92,17 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(grantPermission(permission)))
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => grantPermission(permission))
   const dbPath = process.env.CT_CURATOR_DB ?? join(app.getPath('userData'), 'ct-curator.sqlite')
-  core = createCore(dbPath, { nativeBinding: electronSqliteBinding(), spawnWorker: utilityWorkerFactory() })
+  core = createCore(dbPath, {
+    nativeBinding: electronSqliteBinding(),
+    spawnWorker: utilityWorkerFactory(),
+    // The first screen's Browse…: the native dialog, folders only, never a file the page names.
+    pickFolder: async () => {
+      const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]
+      const opts = { title: 'Folder of patient folders', properties: ['openDirectory' as const] }
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
+      return r.canceled ? null : (r.filePaths[0] ?? null)
+    },
+  })
   wireIpc(core)
   createWindow()
   app.on('activate', () => {

@@ -1,113 +1,160 @@
 /**
  * The app shell: toolbar, the view the URL asks for (the cohort, or a case with `?scan=<id>`),
- * and the status line. Data comes through the one typed API (`api.ts`); views live in feature
- * folders (`views/cohort`, `views/case`, `views/export`), vtk.js pipelines in `viewers/`.
+ * the review queue, and the status line. Data comes through the one typed API (`api.ts`);
+ * views live in feature folders (`views/open`, `views/cohort`, `views/case`, `views/export`),
+ * vtk.js pipelines in `viewers/`.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { AppInfo } from '../../shared/api'
+import type { AppInfo, ReviewStatus } from '../../shared/api'
 import { api, transport } from './api'
 import { useDecide } from './hooks/useDecide'
 import { useProcessing } from './hooks/useProcessing'
+import { useQueue } from './hooks/useQueue'
 import { useScans } from './hooks/useScans'
 import { useShortcuts } from './hooks/useShortcuts'
 import { useUrlState } from './hooks/useUrlState'
 import { CaseView } from './views/case/CaseView'
 import { CohortView } from './views/cohort/CohortView'
 import { applyFilter, readFilter } from './views/cohort/filters'
+import { ExportDialog } from './views/export/ExportDialog'
+import { OpenDataset } from './views/open/OpenDataset'
 
 export function App(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null)
   const [error, setError] = useState<string | null>(null)
-  const [root, setRoot] = useState('')
-  const [busy, setBusy] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [openDialog, setOpenDialog] = useState(false)
+  const [exporting, setExporting] = useState(false)
   const [params, setParams] = useUrlState()
   const { scans, refresh } = useScans()
   const proc = useProcessing()
+  const queue = useQueue()
   const filter = useMemo(() => readFilter(params), [params])
   const shown = useMemo(() => applyFilter(scans ?? [], filter), [scans, filter])
   const scanId = Number(params.get('scan')) || null
+  const inQueue = params.get('queue') === 'flagged' && queue.ids !== null && scanId !== null && queue.ids.includes(scanId)
 
+  const loadInfo = useCallback(() => api.getInfo().then(setInfo, (e: Error) => setError(e.message)), [])
   useEffect(() => {
-    api.getInfo().then(setInfo, (e: Error) => setError(e.message))
-  }, [])
+    void loadInfo()
+  }, [loadInfo])
 
-  const open = useCallback((id: number | null) => setParams({ scan: id === null ? null : String(id) }), [setParams])
-  const index = scanId === null ? -1 : shown.findIndex((s) => s.id === scanId)
-  const prev = index > 0 ? shown[index - 1]!.id : null
-  const next = index >= 0 && index < shown.length - 1 ? shown[index + 1]!.id : null
+  const open = useCallback((id: number | null) => setParams({ scan: id === null ? null : String(id), queue: null }), [setParams])
 
-  const onDecided = useCallback(() => {
-    void refresh()
-    // Deciding moves on: the next scan in the list the reviewer is walking.
-    if (next !== null) open(next)
-  }, [refresh, next, open])
+  // The list j/k walks: the queue when reviewing it, else the cohort as filtered.
+  const order = inQueue ? queue.ids! : shown.map((s) => s.id)
+  const index = scanId === null ? -1 : order.indexOf(scanId)
+  const prev = index > 0 ? order[index - 1]! : null
+  const next = index >= 0 && index < order.length - 1 ? order[index + 1]! : null
+  const byId = useMemo(() => new Map((scans ?? []).map((s) => [s.id, s])), [scans])
+  const decidedInQueue = inQueue ? queue.ids!.filter((id) => byId.get(id)?.review !== 'unreviewed').length : 0
+
+  const onDecided = useCallback(
+    (id: number, review: ReviewStatus) => {
+      void refresh()
+      if (inQueue && queue.ids) {
+        // Next undecided scan of the queue after this one (then from the top); none left: done.
+        const ids = queue.ids
+        const at = ids.indexOf(id)
+        const undecided = (x: number): boolean => x !== id && byId.get(x)?.review === 'unreviewed'
+        const nextId = ids.slice(at + 1).find(undecided) ?? ids.slice(0, at).find(undecided)
+        if (nextId !== undefined) setParams({ scan: String(nextId), queue: 'flagged' })
+        else {
+          setNotice(`Review queue finished: ${ids.length} scan${ids.length === 1 ? '' : 's'} decided (last: ${review}).`)
+          queue.stop()
+          setParams({ scan: null, queue: null })
+        }
+        return
+      }
+      // Deciding moves on: the next scan in the list the reviewer is walking.
+      if (scanId === id && next !== null) open(next)
+    },
+    [refresh, inQueue, queue, byId, setParams, scanId, next, open],
+  )
   const decide = useDecide(onDecided, setError)
+
+  // A confirmation owns Enter and Escape while it is up, before any view's shortcuts.
+  useEffect(() => {
+    if (!decide.confirming) return
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Enter' || e.key === 'A') {
+        e.preventDefault()
+        e.stopImmediatePropagation()
+        void decide.confirm()
+      } else if (e.key === 'Escape') {
+        e.preventDefault()
+        e.stopImmediatePropagation()
+        decide.cancel()
+      }
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [decide])
 
   useShortcuts({
     u: () =>
       void decide.undo().then((d) => {
-        if (d) {
-          void refresh()
-          open(d.scanId)
-        }
+        if (!d) return
+        void refresh()
+        setNotice(`Undone: ${byId.get(d.scanId)?.folder ?? `scan ${d.scanId}`} is ${d.previous.review} again.`)
+        setParams({ scan: String(d.scanId), queue: inQueue || (queue.ids?.includes(d.scanId) ?? false) ? 'flagged' : null })
       }),
   })
 
-  const scan = async (): Promise<void> => {
-    if (!root.trim()) return
-    setBusy(true)
-    setError(null)
-    try {
-      await api.scanRoot({ root: root.trim() })
-      await refresh()
-    } catch (e) {
-      setError((e as Error).message)
-    }
-    setBusy(false)
+  const startQueue = (ids: number[]): void => {
+    if (!ids.length) return
+    queue.start(ids)
+    setParams({ scan: String(ids[0]), queue: 'flagged' })
+  }
+  const opened = (): void => {
+    setOpenDialog(false)
+    void loadInfo()
+    void refresh()
+    proc.refresh()
+    setParams({ scan: null, queue: null, flag: null, status: null, review: null, q: null })
   }
 
   const s = proc.state
+  const empty = scans !== null && scans.length === 0
   return (
     <div className="app">
       <header className="toolbar">
         <h1>
           CT Curator <span className="version">{info ? `v${info.version}` : ''}</span>
         </h1>
-        <form
-          className="root-form"
-          onSubmit={(e) => {
-            e.preventDefault()
-            void scan()
-          }}
-        >
-          <input aria-label="Root folder" placeholder="Folder of patient folders, e.g. /data/cohort" value={root} onChange={(e) => setRoot(e.target.value)} />
-          <button type="submit" disabled={busy || !root.trim()}>
-            {busy ? 'Scanning…' : 'Scan'}
-          </button>
-        </form>
+        <div className="dataset" title={`${info?.roots.join('\n') ?? ''}\n${info?.dbPath ?? ''}`}>
+          {info?.roots.length ? info.roots.map((r) => r.split(/[\\/]/).filter(Boolean).pop()).join(', ') : 'no dataset'}
+          <span className="db"> · {info?.dbPath.split(/[\\/]/).pop() ?? '…'}</span>
+        </div>
+        <button onClick={() => setOpenDialog((v) => !v)} aria-expanded={openDialog}>
+          Open dataset…
+        </button>
+        <div className="spacer" />
         {!s?.running ? (
           <button onClick={() => void api.startProcessing().then(proc.refresh, (e: Error) => setError(e.message))} disabled={!s || s.counts.pending === 0} title="Preprocess every pending scan">
             Process{s?.counts.pending ? ` ${s.counts.pending}` : ''}
           </button>
         ) : (
-          <div className="proc">
-            {s.paused ? (
-              <button onClick={() => void api.resumeProcessing().then(proc.refresh)}>Resume</button>
-            ) : (
-              <button onClick={() => void api.pauseProcessing().then(proc.refresh)}>Pause</button>
-            )}
-            <button onClick={() => void api.cancelProcessing().then(proc.refresh)}>Cancel</button>
-          </div>
+          <span className="muted">processing…</span>
         )}
-        <div className="db" title={info?.dbPath}>
-          {transport === 'http' ? 'web host' : 'desktop'} · {info?.dbPath.split(/[\\/]/).pop() ?? '…'}
-        </div>
+        <button onClick={() => setExporting(true)} disabled={!scans?.length} title="Export a de-identified dataset">
+          Export…
+        </button>
+        <span className="db">{transport === 'http' ? 'web host' : 'desktop'}</span>
       </header>
 
       {error && (
         <div className="error" role="alert">
           {error}
           <button onClick={() => setError(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {notice && (
+        <div className="notice" role="status">
+          {notice}
+          <button onClick={() => setNotice(null)} aria-label="Dismiss">
             ×
           </button>
         </div>
@@ -123,33 +170,62 @@ export function App(): React.JSX.Element {
           </button>
         </div>
       )}
+      {inQueue && (
+        <div className="queue-bar">
+          <span data-testid="queue-progress">
+            Review queue: {decidedInQueue} / {queue.ids!.length} decided · scan {index + 1} of {queue.ids!.length}
+          </span>
+          <span className="muted">a accept · r reject · c retry · u undo · n note</span>
+          <button
+            onClick={() => {
+              queue.stop()
+              setParams({ scan: null, queue: null })
+            }}
+          >
+            Leave the queue
+          </button>
+        </div>
+      )}
 
       <main className="content">
+        {openDialog && !empty && <OpenDataset compact onOpened={opened} onError={setError} />}
         {scanId !== null ? (
           <CaseView
             key="case"
             scanId={scanId}
             prev={prev}
             next={next}
-            position={index >= 0 ? `${index + 1} / ${shown.length}` : null}
-            onOpen={open}
+            position={index >= 0 ? `${index + 1} / ${order.length}` : null}
+            onOpen={(id) => (inQueue && id !== null ? setParams({ scan: String(id), queue: 'flagged' }) : open(id))}
             onError={setError}
             decide={decide}
+            onRetried={(id) => onDecided(id, 'retry')}
+            advanceOnRetry={inQueue}
           />
         ) : scans === null ? (
           <div className="empty">Loading…</div>
-        ) : scans.length === 0 ? (
-          <div className="empty">
-            <h2>No scans yet</h2>
-            <p>
-              Type a folder of patient folders above and press <kbd>Scan</kbd>, or create a synthetic cohort first:
-            </p>
-            <pre>npx ct-curator demo ./demo-cohort</pre>
-          </div>
+        ) : empty ? (
+          <OpenDataset onOpened={opened} onError={setError} />
         ) : (
-          <CohortView all={scans} shown={shown} filter={filter} setParams={setParams} onOpen={open} />
+          <CohortView
+            all={scans}
+            shown={shown}
+            filter={filter}
+            view={params.get('view') === 'sheet' ? 'sheet' : 'table'}
+            setParams={setParams}
+            onOpen={open}
+            onStartQueue={startQueue}
+            proc={proc}
+            decide={decide}
+            onError={setError}
+            onNotice={(m) => {
+              setNotice(m)
+              void refresh()
+            }}
+          />
         )}
       </main>
+      <ExportDialog open={exporting} onClose={() => setExporting(false)} />
 
       <footer className="status">
         {proc.progress && proc.progress.done < proc.progress.total ? (
@@ -162,7 +238,7 @@ export function App(): React.JSX.Element {
             </span>
           </>
         ) : (
-          <span>Ready</span>
+          <span>Ready · press ? in a case for its keys</span>
         )}
       </footer>
     </div>

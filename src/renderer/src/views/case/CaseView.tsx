@@ -19,6 +19,9 @@ export interface CaseViewProps {
   onOpen(id: number | null): void
   onError(message: string): void
   decide: Decide
+  /** A retry counts as a decision in the review queue: it moves on. */
+  onRetried(id: number): void
+  advanceOnRetry: boolean
 }
 
 async function fetchCase(id: number): Promise<{ detail: ScanDetail; cmp: RunComparison | null }> {
@@ -38,6 +41,7 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
   const [resetTick, setResetTick] = useState(0)
   const [closing, setClosing] = useState(3)
   const [help, setHelp] = useState(false)
+  const [note, setNote] = useState('')
   const { scanId, onError } = p
 
   const [tick, setTick] = useState(0)
@@ -51,6 +55,7 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
     setCmp(null)
     setMaskRunId(undefined)
     setShowBefore(false)
+    setNote('')
   }
   useEffect(() => {
     let live = true
@@ -91,12 +96,13 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
     try {
       await api.queueRetry({ id: detail.id, closingMm: closing })
       reload()
+      if (p.advanceOnRetry) p.onRetried(detail.id)
     } catch (e) {
       onError((e as Error).message)
     }
   }
   const decide = async (review: 'accepted' | 'rejected', force = false): Promise<void> => {
-    if (detail && detail.id === scanId) await p.decide.decide(detail, review, { force })
+    if (detail && detail.id === scanId) await p.decide.decide(detail, review, { force, note: note.trim() || undefined })
   }
   const setRun = async (runId: number): Promise<void> => {
     try {
@@ -127,8 +133,8 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
     A: () => void decide('accepted', true),
     r: () => void decide('rejected'),
     c: () => void retry(),
-    Enter: () => p.decide.confirming && void p.decide.confirm(),
-    Escape: () => (p.decide.confirming ? p.decide.cancel() : help ? setHelp(false) : p.onOpen(null)),
+    n: () => document.getElementById('case-note')?.focus(),
+    Escape: () => (help ? setHelp(false) : p.onOpen(null)),
     '?': () => setHelp((v) => !v),
   })
 
@@ -221,6 +227,8 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
         detail={detail}
         closing={closing}
         onClosing={setClosing}
+        note={note}
+        onNote={setNote}
         shownRun={shownRun}
         onShowRun={(id) => setMaskRunId(id === current?.id ? undefined : id)}
         onAccept={() => void decide('accepted')}
@@ -248,6 +256,7 @@ const KEYS: Array<[string, string]> = [
   ['r', 'reject'],
   ['c', 'retry with the closing radius in the panel'],
   ['u', 'undo the last decision'],
+  ['n', 'write a note (kept with the next decision)'],
   ['m', 'lung mask surface and overlay'],
   ['b', 'before / after retry'],
   ['1 / 2 / 3', 'lungs / bone / soft-tissue preset'],

@@ -20,7 +20,9 @@ export interface CaseViewersProps {
 
 /** The 3D view and the three slice views; React gives the scene its life and its settings. */
 export function CaseViewers(p: CaseViewersProps): React.JSX.Element {
-  const [stage, setStage] = useState<Stage>('half')
+  // The stage belongs to a case: a case just opened is loading whatever the last one reached.
+  const [loaded, setLoaded] = useState<{ stage: Stage; scanId: number }>({ stage: 'half', scanId: 0 })
+  const stage: Stage = loaded.scanId === p.scanId ? loaded.stage : 'half'
   const volume = useRef<HTMLDivElement | null>(null)
   const axial = useRef<HTMLDivElement | null>(null)
   const coronal = useRef<HTMLDivElement | null>(null)
@@ -34,7 +36,7 @@ export function CaseViewers(p: CaseViewersProps): React.JSX.Element {
   useEffect(() => {
     const s = new CaseScene(
       { volume: volume.current!, axial: axial.current!, coronal: coronal.current!, sagittal: sagittal.current! },
-      { onStage: setStage, onWindow: (width, level) => cb.current.onWindow({ width, level }), onError: (m) => cb.current.onError(m) },
+      { onStage: (s, scanId) => setLoaded({ stage: s, scanId }), onWindow: (width, level) => cb.current.onWindow({ width, level }), onError: (m) => cb.current.onError(m) },
     )
     scene.current = s
     const ro = new ResizeObserver(() => s.resize())

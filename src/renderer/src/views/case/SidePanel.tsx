@@ -1,6 +1,35 @@
 import type { ScanDetail } from '../../../../shared/api'
 import { api } from '../../api'
+import { useEffect, useState } from 'react'
+import type { SkippedFileInfo } from '../../../../shared/api'
 import { Histogram } from './Histogram'
+
+/** Files of this patient's folder that the scan skipped, with their codes. */
+function SkippedHere(props: { scanFolder: string }): React.JSX.Element | null {
+  const [files, setFiles] = useState<SkippedFileInfo[]>([])
+  useEffect(() => {
+    let live = true
+    api.listSkipped().then((all) => live && setFiles(all.filter((f) => f.path.startsWith(`${props.scanFolder}/`))), () => undefined)
+    return () => {
+      live = false
+    }
+  }, [props.scanFolder])
+  if (!files.length) return null
+  return (
+    <details className="skipped">
+      <summary>
+        {files.length} file{files.length === 1 ? '' : 's'} of this patient skipped
+      </summary>
+      <ul>
+        {files.map((f) => (
+          <li key={f.path} title={f.message}>
+            <span className="mono">{f.path.slice(props.scanFolder.length + 1)}</span> <span className="code">{f.code}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  )
+}
 
 const vec = (v: number[] | null, digits = 2): string => (v ? v.map((x) => +x.toFixed(digits)).join(' × ') : '—')
 const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(2)} %`)
@@ -11,6 +40,8 @@ export function SidePanel(props: {
   detail: ScanDetail
   closing: number
   onClosing(mm: number): void
+  note: string
+  onNote(note: string): void
   shownRun: number | undefined
   onShowRun(runId: number): void
   onAccept(): void
@@ -46,7 +77,16 @@ export function SidePanel(props: {
           Retry <kbd>c</kbd>
         </button>
       </div>
-      {d.reviewNote && <p className="muted">Note: {d.reviewNote}</p>}
+      <input
+        id="case-note"
+        className="note"
+        aria-label="Note for the decision (n)"
+        placeholder={d.reviewNote ? `Note: ${d.reviewNote}` : 'Note for the decision (n), saved with a / r'}
+        value={props.note}
+        onChange={(e) => props.onNote(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+      />
+      <SkippedHere scanFolder={d.folder} />
       {d.flags.length > 0 && (
         <ul className="flags">
           {d.flags.map((f) => (

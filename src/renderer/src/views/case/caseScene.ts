@@ -22,7 +22,7 @@ function markOnce(which: 'first' | 'full', scanId: number): void {
 export type Stage = 'half' | 'full' | 'ready'
 
 export interface SceneCallbacks {
-  onStage(s: Stage): void
+  onStage(s: Stage, scanId: number): void
   onWindow(width: number, level: number): void
   onError(message: string): void
 }
@@ -114,7 +114,7 @@ export class CaseScene {
           this.vol.setSurface(kind, s)
           this.render()
         },
-        stage: (s) => !ac.signal.aborted && this.cb.onStage(s),
+        stage: (s) => !ac.signal.aborted && this.cb.onStage(s, scanId),
       },
       ac.signal,
     ).catch((e: Error) => {
