@@ -234,7 +234,7 @@ async function writeCase(
   }
   // Counted while the thread pool compresses and writes.
   const caseCounts = new HuCounts()
-  caseCounts.add(v.ct)
+  await caseCounts.addYielding(v.ct)
   let inMask = 0
   for (let i = 0; i < lung.length; i++) inMask += lung[i]!
   await Promise.all(writes)

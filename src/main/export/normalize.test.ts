@@ -40,3 +40,15 @@ describe('normalize for export', () => {
     expect(h.edges).toHaveLength(401)
   })
 })
+
+describe('HuCounts.addYielding', () => {
+  it('counts the same as add, across slab boundaries', async () => {
+    const v = Int16Array.from({ length: 1001 }, (_, i) => (i * 37) % 3000 - 1500)
+    const a = new HuCounts()
+    a.add(v)
+    const b = new HuCounts()
+    await b.addYielding(v, 64)
+    expect(b.total).toBe(a.total)
+    expect(b.counts).toEqual(a.counts)
+  })
+})

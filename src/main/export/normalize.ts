@@ -20,6 +20,14 @@ export class HuCounts {
     this.total += volume.length
   }
 
+  /** {@link add} in slabs, yielding to the event loop between them (the app's main process runs exports). */
+  async addYielding(volume: Int16Array, slab = 1 << 22): Promise<void> {
+    for (let o = 0; o < volume.length; o += slab) {
+      this.add(volume.subarray(o, Math.min(volume.length, o + slab)))
+      await new Promise<void>((ok) => setImmediate(ok))
+    }
+  }
+
   merge(other: { counts: ArrayLike<number>; total: number }): void {
     for (let i = 0; i < 65536; i++) this.counts[i]! += other.counts[i]!
     this.total += other.total
