@@ -11,6 +11,8 @@
  * only runs on request (linear resampling, closing, the two masks separately). Memory follows
  * the pipeline's order (the source volume is dropped once resampled), but the extra parts add
  * their own buffers, so the whole run's peak is runPipeline's, from `run`.
+ * Then robust mode's segmentation with and without its abdominal gas step, and the gas and
+ * airway checks alone on the robust and the seed mask.
  * run: runPipeline(root, headers, {mode}, outDir) whole, .npy writes included.
  */
 import { createHash } from 'node:crypto'
@@ -25,6 +27,8 @@ import { zoomCubic } from '../../src/main/pipeline/resampleBSpline'
 import { resampleGrid } from '../../src/main/pipeline/resampleGrid'
 import { zoomLinear } from '../../src/main/pipeline/resampleLinear'
 import { SEED_AIR_THRESHOLD_HU, segmentLungsSeed, segmentLungsSeedBoth } from '../../src/main/pipeline/segmentLungs'
+import { findAbdominalGas } from '../../src/main/pipeline/abdominalGas'
+import { measureAirwaysMl, segmentLungsRobust } from '../../src/main/pipeline/segmentLungsRobust'
 
 export interface StageTiming {
   seconds: number
@@ -162,6 +166,16 @@ async function stages(rootArg: string): Promise<StagesResult> {
     for (let i = 0; i < both.noFill.length; i++) nNoFill += both.noFill[i]!
     return { st, nNoFill }
   })
+  // Robust mode before and after its abdominal gas step, and the step and the new flag checks
+  // alone (issue 15): on a chest without an abdomen the step finds nothing, so its whole cost is
+  // the detection on the mask it is given.
+  const robustBefore = await stage('robustSegmentNoGasStep', () => segmentLungsRobust(image, shape, spacing, { removeAbdominalGas: false }))
+  await stage('robustSegment', () => segmentLungsRobust(image, shape, spacing))
+  const gasWork = new Uint8Array(image.length)
+  await stage('gasStep', () => findAbdominalGas(image, robustBefore.fill, shape, spacing, gasWork))
+  await stage('airwaysCheckRobust', () => measureAirwaysMl(robustBefore.fill, shape, spacing, robustBefore.midlineX))
+  await stage('gasCheckSeed', () => findAbdominalGas(image, both.fill, shape, spacing, gasWork))
+  await stage('airwaysCheckSeed', () => measureAirwaysMl(both.fill, shape, spacing, robustBefore.midlineX))
   return {
     stages: out,
     baselineRss,

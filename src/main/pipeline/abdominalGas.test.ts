@@ -37,7 +37,7 @@ describe('findAbdominalGas', () => {
     const { hu, mask } = scene()
     const before = mask.slice()
     const work = new Uint8Array(mask.length).fill(7)
-    const r = findAbdominalGas(hu, mask, SHAPE, [2, 1, 1], work)
+    const r = findAbdominalGas(hu, mask, SHAPE, [2, 1, 1], work, { minBodyMl: 0 })
     // The 3 × 4 × 3 gas block: the partial-volume slice above it belongs to the lung's body (its
     // median is not gas), the column has no lung over it.
     expect(r).toEqual({ voxels: 36, ml: 0.072, bodies: 1 })
@@ -59,7 +59,7 @@ describe('findAbdominalGas', () => {
     // that section is lung by its median, so only the column rule finds the 2 × 2 cap.
     box(hu, mask, [3, 3], [3, 4], [2, 3], -1000)
     const work = new Uint8Array(mask.length)
-    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], work)
+    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], work, { minBodyMl: 0 })
     // 36 in the body, the 4 cap voxels straight above it, and the 12 mask voxels around the cap
     // in its slice (its rim: y 2–5 × x 1–4 less the cap).
     expect(r.voxels).toBe(52)
@@ -74,7 +74,7 @@ describe('findAbdominalGas', () => {
     box(hu, mask, [0, 2], [2, 5], [2, 4], 40, 0) // no stomach
     box(hu, mask, [5, 5], [2, 4], [2, 4], 40, 0) // a wall …
     box(hu, mask, [5, 5], [3, 3], [3, 3], -1000) // … around a pocket of pure gas
-    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], new Uint8Array(mask.length))
+    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], new Uint8Array(mask.length), { minBodyMl: 0 })
     expect(r.voxels).toBe(0)
   })
 
@@ -84,8 +84,15 @@ describe('findAbdominalGas', () => {
     // mostly gas: the lung's sections stay lung, so the body under them is still found.
     for (let z = 4; z <= 7; z++)
       for (let y = 1; y <= 6; y++) for (let x = 1; x <= 5; x++) if ((x + y) % 2 === 0 && !(x === 5 && y === 6)) hu[at(z, y, x)] = -1000
-    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], new Uint8Array(mask.length))
+    const r = findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], new Uint8Array(mask.length), { minBodyMl: 0 })
     expect(r.voxels).toBe(36)
+  })
+
+  it('leaves bodies under 1 mL by default (a small bronchus cut across at the lung base)', () => {
+    const { hu, mask } = scene()
+    // The 36-voxel body is 0.036 mL at 1 mm, 36 mL at 10 mm.
+    expect(findAbdominalGas(hu, mask, SHAPE, [1, 1, 1], new Uint8Array(mask.length)).voxels).toBe(0)
+    expect(findAbdominalGas(hu, mask, SHAPE, [10, 10, 10], new Uint8Array(mask.length)).voxels).toBe(36)
   })
 
   it('finds nothing in an empty mask or a mask without gas', () => {

@@ -38,6 +38,12 @@ export interface AbdominalGasOptions {
    * (partial-volume ends of gas loops) are judged by position, like gas. @default 0.05
    */
   lungBodyFraction?: number
+  /**
+   * Smallest body taken, mL. Stomach and colon gas come in tens to hundreds of mL; the lumen of
+   * a small bronchus cut across at the lung base (walled off, lung above, none below) holds a
+   * few hundredths (0.05 mL on the 1 mm tracheostomy phantom). @default 1
+   */
+  minBodyMl?: number
 }
 
 export const ABDOMINAL_GAS_DEFAULTS: Required<AbdominalGasOptions> = {
@@ -45,6 +51,7 @@ export const ABDOMINAL_GAS_DEFAULTS: Required<AbdominalGasOptions> = {
   overSlack: 0.05,
   underFraction: 0.5,
   lungBodyFraction: 0.05,
+  minBodyMl: 1,
 }
 
 export interface AbdominalGas {
@@ -147,9 +154,11 @@ export function findAbdominalGas(
       else if (lo < Z) under[l]!++
     }
   })
+  const minVoxels = (1000 * o.minBodyMl) / (spacing[0] * spacing[1] * spacing[2])
   const keep = new Uint8Array(rl.count + 1)
   for (let l = 1; l <= rl.count; l++) {
     if (lung(l)) continue
+    if (sizes[l]! < minVoxels) continue
     if (over[l]! <= o.overSlack * sizes[l]! && under[l]! >= o.underFraction * sizes[l]!) {
       keep[l] = 1
       if (isGas[l]) result.bodies++

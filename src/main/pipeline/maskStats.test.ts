@@ -120,7 +120,7 @@ describe('maskStats', () => {
 
 describe('maskStats: what is in the mask that is not lung', () => {
   /**
-   * [z 8, y 16, x 30], voxels 1 × 3 × 3 mm (9 µL), in a body of +40 HU: a lung block (z 3–7,
+   * [z 8, y 16, x 30], voxels 10 × 3 × 3 mm (0.09 mL), in a body of +40 HU: a lung block (z 3–7,
    * −850 HU, x 0–10: 33 mm across, thick for the 12 mm airway test, 45 mm from the midline),
    * gas under it (z 0–1, −1000 HU, 2 × 3 × 3 voxels) joined through one slice of partial-volume
    * voxels (z 2, −500 HU), and a 2 × 2 tube of gas from the top slice down to z 4 at the body's
@@ -144,19 +144,19 @@ describe('maskStats: what is in the mask that is not lung', () => {
     box(4, 7, 7, 8, 19, 20, -1000)
     return { image, mask, shape: [Z, Y, X] }
   }
-  const spacing: [number, number, number] = [1, 3, 3]
+  const spacing: [number, number, number] = [10, 3, 3]
   const body = { midlineX: 19.5, metalVoxels: 0 }
-  const low = { ...MASK_FLAG_THRESHOLDS, abdominalGasMl: 0.01, airwaysMl: 0.01 }
+  const low = { ...MASK_FLAG_THRESHOLDS, abdominalGasMl: 0.5, airwaysMl: 0.5 }
 
   it('measures gas below the lung base and the trachea, and flags both', () => {
     const s = scene()
     const st = maskStats(s.image, s.mask, s.shape, spacing, low, { body })
-    expect(st.abdominalGasMl).toBeCloseTo(18 * 0.009, 12) // the 2 × 3 × 3 gas voxels
-    expect(st.airwaysMl).toBeCloseTo(16 * 0.009, 12) // 4 slices of the 2 × 2 tube
+    expect(st.abdominalGasMl).toBeCloseTo(18 * 0.09, 12) // the 2 × 3 × 3 gas voxels
+    expect(st.airwaysMl).toBeCloseTo(16 * 0.09, 12) // 4 slices of the 2 × 2 tube
     const flags = st.flags.filter((f) => f.code === 'abdominal_gas' || f.code === 'airways_in_mask')
     expect(flags.map((f) => [f.code, f.threshold])).toEqual([
-      ['abdominal_gas', 0.01],
-      ['airways_in_mask', 0.01],
+      ['abdominal_gas', 0.5],
+      ['airways_in_mask', 0.5],
     ])
     expect(flags[0]!.message).toMatch(/below the diaphragm/)
     // Under the default thresholds (5 mL, 2 mL) neither is raised.
