@@ -17,7 +17,8 @@ export interface SliceViewerEvents {
 
 export interface SliceViewer {
   setVolume(meta: VolumeMeta, data: Int16Array): void
-  setMask(meta: VolumeMeta | null, data: Uint8Array | null): void
+  /** @param rgb tint of the mask (blue for the current run, orange for the run before a retry) */
+  setMask(meta: VolumeMeta | null, data: Uint8Array | null, rgb?: [number, number, number]): void
   showMask(on: boolean): void
   setWindow(width: number, level: number): void
   setCrosshair(p: Vec3): void
@@ -31,7 +32,6 @@ const LABELS: Record<Plane, { left: string; right: string; top: string; bottom: 
 }
 /** The volume axis ([z, y, x] index) each plane scrolls along. */
 const NORMAL: Record<Plane, 0 | 1 | 2> = { axial: 0, coronal: 1, sagittal: 2 }
-const MASK_RGB = [70, 140, 255]
 const MASK_ALPHA = 0.38
 
 export function createSliceViewer(container: HTMLElement, plane: Plane, events: SliceViewerEvents): SliceViewer {
@@ -46,6 +46,7 @@ export function createSliceViewer(container: HTMLElement, plane: Plane, events: 
   let maskMeta: VolumeMeta | null = null
   let mask: Uint8Array | null = null
   let maskOn = true
+  let maskRgb: [number, number, number] = [70, 140, 255]
   let width = 1400
   let level = -300
   let cross: Vec3 = [0, 0, 0]
@@ -116,9 +117,9 @@ export function createSliceViewer(container: HTMLElement, plane: Plane, events: 
         const g = lut[vol[v]! + 32768]!
         const o = 4 * (r * cols + c)
         if (useMask && mask![v]) {
-          px[o] = g + (MASK_RGB[0]! - g) * MASK_ALPHA
-          px[o + 1] = g + (MASK_RGB[1]! - g) * MASK_ALPHA
-          px[o + 2] = g + (MASK_RGB[2]! - g) * MASK_ALPHA
+          px[o] = g + (maskRgb[0]! - g) * MASK_ALPHA
+          px[o + 1] = g + (maskRgb[1]! - g) * MASK_ALPHA
+          px[o + 2] = g + (maskRgb[2]! - g) * MASK_ALPHA
         } else {
           px[o] = px[o + 1] = px[o + 2] = g
         }
@@ -242,9 +243,10 @@ export function createSliceViewer(container: HTMLElement, plane: Plane, events: 
       vol = data
       schedule()
     },
-    setMask(m, data) {
+    setMask(m, data, rgb = [70, 140, 255]) {
       maskMeta = m
       mask = data
+      maskRgb = rgb
       schedule()
     },
     showMask(on) {

@@ -73,8 +73,9 @@ export class CaseScene {
   }
 
   private showMasks(): void {
-    const m = this.showingBefore && this.before ? this.before : this.current
-    for (const s of this.slices) s.setMask(m?.meta ?? null, m?.data ?? null)
+    const before = this.showingBefore && this.before
+    const m = before ? this.before : this.current
+    for (const s of this.slices) s.setMask(m?.meta ?? null, m?.data ?? null, before ? [255, 150, 50] : [70, 140, 255])
   }
 
   /** Loads a case (or another run's mask of it); cancels whatever was loading. */

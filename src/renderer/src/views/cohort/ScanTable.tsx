@@ -86,8 +86,9 @@ export function ScanTable(props: {
                   </a>
                 </td>
                 <td className="ellipsis" title={`${s.patientId}${s.seriesDescription ? ` · ${s.seriesDescription}` : ''}\n${s.seriesUid}`}>
-                  {s.patientId}
-                  {s.seriesDescription && <span className="muted"> · {s.seriesDescription}</span>}
+                  {/* The series description first: it is what tells scans apart when IDs are hashes. */}
+                  {s.seriesDescription && <span>{s.seriesDescription} · </span>}
+                  <span className={s.seriesDescription ? 'muted' : undefined}>{s.patientId}</span>
                 </td>
                 <td>
                   <span className={`pill ${s.status}`} title={s.error ? `${s.error.code}: ${s.error.message}` : undefined}>
