@@ -25,6 +25,7 @@
 import type { Vec3 } from '../../shared/api'
 import { LabelScratch, forEachRun, labelRuns, runSizes } from './connectedComponents'
 import { type Shape3, checkShape } from './segmentLungs'
+import { maskExtent } from './segmentLungsAirways'
 
 export interface AbdominalGasOptions {
   /** A section is gas when its median HU is at or below this. @default -950 */
@@ -88,11 +89,16 @@ export function findAbdominalGas(
   // Highest slice holding a non-gas section, per column (−1 where none): the lung is among them.
   const high = new Int32Array(plane).fill(-1)
   const gasSlices: number[] = []
-  for (let z = 0; z < Z; z++) {
-    const base = z * plane
-    const out = work.subarray(base, base + plane)
-    out.fill(0)
-    const rl = labelRuns(mask.subarray(base, base + plane), [1, Y, X], { background: 0, connectivity: 26, scratch: s })
+  work.fill(0)
+  const result: AbdominalGas = { voxels: 0, ml: 0, bodies: 0 }
+  const e = maskExtent(mask, shape)
+  if (!e) return result
+  // Only the rows the mask reaches are labelled (whole rows: a slice's rows are contiguous).
+  const rows = e.y1 - e.y0 + 1
+  for (let z = e.bottom; z <= e.top; z++) {
+    const base = z * plane + e.y0 * X
+    const out = work.subarray(base, base + rows * X)
+    const rl = labelRuns(mask.subarray(base, base + rows * X), [1, rows, X], { background: 0, connectivity: 26, scratch: s })
     if (rl.count === 0) continue
     const sizes = runSizes(rl)
     const gas = new Float64Array(rl.count + 1)
@@ -108,12 +114,11 @@ export function findAbdominalGas(
         anyGas = true
       } else {
         out.fill(PARENCHYMA, off, off + len)
-        high.fill(z, off, off + len)
+        high.fill(z, e.y0 * X + off, e.y0 * X + off + len)
       }
     })
     if (anyGas) gasSlices.push(z)
   }
-  const result: AbdominalGas = { voxels: 0, ml: 0, bodies: 0 }
   // Nothing to find unless some gas lies under a non-gas section (the lung is one): the common
   // case (no gas, or only the trachea, as in the tutorial's masks) ends here, without the 3-D
   // labelling.

@@ -51,12 +51,13 @@ export interface AirwayResult {
   bottomSlice: number | null
 }
 
-/** Bounding box of the mask's voxels in y and x, and its highest slice; null when empty. */
-function extent(
+/** Bounding box of the mask's voxels in y and x, and its lowest and highest slice; null when empty. */
+export function maskExtent(
   mask: Uint8Array,
   [, Y, X]: Shape3,
-): { top: number; y0: number; y1: number; x0: number; x1: number } | null {
+): { bottom: number; top: number; y0: number; y1: number; x0: number; x1: number } | null {
   let top = -1
+  let bottom = -1
   let [y0, y1, x0, x1] = [Y, -1, X, -1]
   // From set voxel to set voxel with the native search: a 48 M-voxel mask is mostly empty rows.
   for (let pos = mask.indexOf(1); pos >= 0; pos = mask.indexOf(1, pos)) {
@@ -65,13 +66,14 @@ function extent(
     const last = pos + mask.subarray(pos, rowEnd).lastIndexOf(1)
     const y = row % Y
     top = (row - y) / Y
+    if (bottom < 0) bottom = top
     if (y < y0) y0 = y
     if (y > y1) y1 = y
     if (pos % X < x0) x0 = pos % X
     if (last % X > x1) x1 = last % X
     pos = rowEnd
   }
-  return top < 0 ? null : { top, y0, y1, x0, x1 }
+  return top < 0 ? null : { bottom, top, y0, y1, x0, x1 }
 }
 
 /**
@@ -112,7 +114,7 @@ export function removeAirways(
   scratch: LabelScratch = new LabelScratch(),
 ): AirwayResult {
   const result: AirwayResult = { removedVoxels: 0, topSlice: null, bottomSlice: null }
-  const e = extent(fill, shape)
+  const e = maskExtent(fill, shape)
   if (!e) return result
   const [, Y, X] = shape
   // Work on the mask's y/x bounding box plus a one-voxel empty margin, so the in-plane distance
