@@ -75,6 +75,25 @@ describe('disk full', () => {
     expect(second.code, second.stderr).toBe(0)
     expect(second.stdout).toMatch(/Done: 3 processed, 0 failed .*retried 3 failed/)
   })
+
+  it('an export onto a full disk fails with DISK_FULL, and finishes once there is room', async (ctx) => {
+    if (!mounted) ctx.skip()
+    const db = join(dir, 'full.sqlite') // processed by the test above
+    const out = join(dir, 'export-disk')
+    if (!tryMount(out, '64k')) ctx.skip()
+    try {
+      const full = await ct(['export', join(out, 'dataset'), '--db', db, '--include', 'done', '--format', 'npy'])
+      expect(full.code).toBe(1)
+      expect(full.stderr).toMatch(/DISK_FULL: The disk is full.*an export resumes where it stopped/)
+      expect(existsSync(join(out, 'dataset'))).toBe(false) // nothing half-written published
+      execFileSync('mount', ['-o', 'remount,size=64m', out])
+      const room = await ct(['export', join(out, 'dataset'), '--db', db, '--include', 'done', '--format', 'npy'])
+      expect(room.code, room.stderr).toBe(0)
+      expect(filesUnder(join(out, 'dataset')).filter((f) => f.endsWith('.npy')).length).toBeGreaterThanOrEqual(3)
+    } finally {
+      execFileSync('umount', [out])
+    }
+  })
 })
 
 describe('two writers on one database', () => {

@@ -66,7 +66,7 @@ export function outOfMemory(detail: string): CuratorError {
 export function diskFull(path: string | undefined, detail: string): CuratorError {
   return new CuratorError(
     'DISK_FULL',
-    `The disk is full${path ? ` writing ${path}` : ''} (${detail}). Free space there or choose another folder (--cache / --out), then run again: scans that failed for lack of space are retried by the next \`ct-curator process\`.`,
+    `The disk is full${path ? ` writing ${path}` : ''} (${detail}). Free space there or choose another folder (--cache for process, the output folder for export), then run again: the next \`ct-curator process\` retries the scans that failed for lack of space, and an export resumes where it stopped.`,
   )
 }
 
