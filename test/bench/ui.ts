@@ -59,6 +59,7 @@ export async function runCaseViewBench(_ctx: BenchContext): Promise<void> {
     const first: number[] = []
     const full: number[] = []
     const bare: number[] = []
+    let size = { width: 0, height: 0 }
     for (let i = 0; i < 3; i++) {
       for (const which of i % 2 === 0 ? ['app', 'bare'] : ['bare', 'app']) {
         const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
@@ -67,8 +68,10 @@ export async function runCaseViewBench(_ctx: BenchContext): Promise<void> {
           await page.goto(`${server.url}?scan=1`)
           first.push(await markTime(page, 'ctc:volume-first-frame'))
           full.push(await markTime(page, 'ctc:volume-full-frame'))
+          const box = (await page.getByTestId('volume-view').boundingBox())!
+          size = { width: Math.round(box.width), height: Math.round(box.height) }
         } else {
-          await page.goto(`${server.url}bare.html?scan=1`)
+          await page.goto(`${server.url}bare.html?scan=1${size.width ? `&w=${size.width}&h=${size.height}` : '&w=488&h=344'}`)
           bare.push(await markTime(page, 'bare:full-frame'))
         }
         await context.close()

@@ -57,7 +57,7 @@ export async function getSurface(db: Db, args: { id: number; kind: SurfaceKind; 
   if (!stored && args.kind === 'lung') {
     // A run from before surfaces were cached: contour its mask once here (coarse, ~0.2 s).
     const m = await readMask(run.dir, 'fill')
-    const bytes = encodeSurface(surfaceNets((i) => m.data[i] === 1, m.shape, run.spacing))
+    const bytes = encodeSurface(surfaceNets({ mask: m.data }, m.shape, run.spacing))
     stored = decodeSurface(bytes, run.dir)
   }
   if (!stored) return null

@@ -272,11 +272,11 @@ async function stages(
  * the metal flag's threshold, any voxel of a coarse cell counting so wires survive — when any.
  */
 function computeSurfaces(image: Int16Array, fill: Uint8Array, shape: Vec3, spacing: Vec3): Array<{ kind: SurfaceKind; mesh: Mesh }> {
-  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: surfaceNets((i) => fill[i] === 1, shape, spacing) }]
+  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: surfaceNets({ mask: fill }, shape, spacing) }]
   const metalHu = MASK_FLAG_THRESHOLDS.metalHu
   let metal = 0
   for (let i = 0; i < image.length; i++) if (image[i]! >= metalHu) metal++
-  if (metal > 0) out.push({ kind: 'metal', mesh: surfaceNets((i) => image[i]! >= metalHu, shape, spacing, { anyInside: true, smoothIterations: 4 }) })
+  if (metal > 0) out.push({ kind: 'metal', mesh: surfaceNets({ hu: image, min: metalHu }, shape, spacing, { anyInside: true, smoothIterations: 4 }) })
   return out
 }
 

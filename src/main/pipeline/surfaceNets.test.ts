@@ -35,7 +35,7 @@ describe('surfaceNets', () => {
   it('turns a ball into a closed, outward-facing surface of the right volume (step 1)', () => {
     const shape: Vec3 = [48, 48, 48]
     const m = ball(shape, [1, 1, 1], 18)
-    const mesh = surfaceNets((i) => m[i] === 1, shape, [1, 1, 1], { step: 1 })
+    const mesh = surfaceNets({ mask: m }, shape, [1, 1, 1], { step: 1 })
     expect(edgesBalanced(mesh.triangles)).toBe(true)
     // Smoothing keeps the volume (Taubin does not shrink): within 4 % of 4/3 π r³.
     const v = meshVolume(mesh)
@@ -47,8 +47,8 @@ describe('surfaceNets', () => {
     const shape: Vec3 = [30, 64, 64]
     const spacing: Vec3 = [2, 1, 1]
     const m = ball(shape, spacing, 24)
-    const fine = surfaceNets((i) => m[i] === 1, shape, spacing, { step: 1 })
-    const coarse = surfaceNets((i) => m[i] === 1, shape, spacing, { step: 2 })
+    const fine = surfaceNets({ mask: m }, shape, spacing, { step: 1 })
+    const coarse = surfaceNets({ mask: m }, shape, spacing, { step: 2 })
     expect(edgesBalanced(coarse.triangles)).toBe(true)
     // About a quarter of the faces: the coarse grid has half the resolution on each axis.
     expect(coarse.triangles.length).toBeLessThan(fine.triangles.length / 3)
@@ -63,10 +63,19 @@ describe('surfaceNets', () => {
     expect(mean[2]! / n).toBeCloseTo(29, 0)
   })
 
+  it('takes HU at or above a threshold as inside (metal), any voxel of a coarse cell counting', () => {
+    const shape: Vec3 = [16, 16, 16]
+    const hu = new Int16Array(16 ** 3).fill(40)
+    hu[(8 * 16 + 8) * 16 + 8] = 3000 // one voxel of metal
+    expect(surfaceNets({ hu, min: 2500 }, shape, [1, 1, 1], { step: 2 }).triangles.length).toBe(0) // 1 of 8 is not half
+    const wire = surfaceNets({ hu, min: 2500 }, shape, [1, 1, 1], { step: 2, anyInside: true, smoothIterations: 0 })
+    expect(wire.triangles.length / 3).toBe(12) // one coarse cube, two triangles a face
+  })
+
   it('gives an empty mesh for an empty mask and a closed one for a mask touching the border', () => {
     const shape: Vec3 = [8, 8, 8]
-    expect(surfaceNets(() => false, shape, [1, 1, 1]).triangles.length).toBe(0)
-    const full = surfaceNets(() => true, shape, [1, 1, 1], { step: 1, smoothIterations: 0 })
+    expect(surfaceNets({ mask: new Uint8Array(512) }, shape, [1, 1, 1]).triangles.length).toBe(0)
+    const full = surfaceNets({ mask: new Uint8Array(512).fill(1) }, shape, [1, 1, 1], { step: 1, smoothIterations: 0 })
     expect(edgesBalanced(full.triangles)).toBe(true)
     // Unsmoothed, the surface runs through the midpoints between the 8³ voxel centres and the padding.
     expect(meshVolume(full)).toBeGreaterThan(7 ** 3)

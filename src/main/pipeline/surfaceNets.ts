@@ -23,11 +23,13 @@ export interface SurfaceOptions {
   anyInside?: boolean
 }
 
+/** What counts as inside: a mask of 0 and 1 only, or HU at or above a threshold (metal). */
+export type InsideTest = { mask: Uint8Array } | { hu: Int16Array; min: number }
+
 /**
- * @param inside voxel test on the `[z, y, x]` volume (mask value, HU threshold, …)
  * @param spacing [z, y, x] mm between voxel centres
  */
-export function surfaceNets(inside: (i: number) => boolean, shape: Vec3, spacing: Vec3, opts: SurfaceOptions = {}): Mesh {
+export function surfaceNets(inside: InsideTest, shape: Vec3, spacing: Vec3, opts: SurfaceOptions = {}): Mesh {
   const step = Math.max(1, Math.floor(opts.step ?? 2))
   const [Z, Y, X] = shape
   const z = Math.ceil(Z / step)
@@ -37,33 +39,70 @@ export function surfaceNets(inside: (i: number) => boolean, shape: Vec3, spacing
   const pz = z + 2
   const py = y + 2
   const px = x + 2
-  const grid = new Uint8Array(pz * py * px)
-  const half = step === 1 || opts.anyInside ? 1 : Math.ceil((step * step * step) / 2)
-  if (step === 1) {
-    for (let k = 0, i = 0; k < Z; k++)
-      for (let j = 0; j < Y; j++) {
-        const row = ((k + 1) * py + j + 1) * px + 1
-        for (let c = 0; c < X; c++, i++) if (inside(i)) grid[row + c] = 1
-      }
-  } else {
-    // Count inside voxels per coarse cell, then keep cells that are at least half inside.
-    const counts = new Uint16Array(pz * py * px)
-    for (let k = 0, i = 0; k < Z; k++) {
-      const ck = Math.floor(k / step) + 1
-      for (let j = 0; j < Y; j++) {
-        const row = (ck * py + Math.floor(j / step) + 1) * px + 1
-        for (let c = 0; c < X; c++, i++) if (inside(i)) counts[row + Math.floor(c / step)]!++
+  const cells = pz * py * px
+  // Count inside voxels per coarse cell (one pass over the volume, no per-voxel division),
+  // then keep cells that are at least half inside.
+  const counts = step === 1 ? new Uint8Array(cells) : new Uint16Array(cells)
+  const colCell = new Int32Array(X)
+  for (let c = 0; c < X; c++) colCell[c] = Math.floor(c / step) + 1
+  const mask = 'mask' in inside ? inside.mask : null
+  const hu = 'hu' in inside ? inside.hu : null
+  const min = 'hu' in inside ? inside.min : 0
+  for (let k = 0, i = 0; k < Z; k++) {
+    const ck = Math.floor(k / step) + 1
+    for (let j = 0; j < Y; j++, i += X) {
+      const row = (ck * py + Math.floor(j / step) + 1) * px
+      if (mask && step === 2) {
+        // The common case, unrolled: two columns per coarse cell, masks are 0/1.
+        let c = 0
+        for (let o = row + 1; c + 1 < X; c += 2, o++) counts[o] = counts[o]! + mask[i + c]! + mask[i + c + 1]!
+        if (c < X) counts[row + colCell[c]!] = counts[row + colCell[c]!]! + mask[i + c]!
+      } else if (mask) {
+        for (let c = 0; c < X; c++) if (mask[i + c] !== 0) counts[row + colCell[c]!]!++
+      } else {
+        for (let c = 0; c < X; c++) if (hu![i + c]! >= min) counts[row + colCell[c]!]!++
       }
     }
-    for (let i = 0; i < counts.length; i++) if (counts[i]! >= half) grid[i] = 1
   }
-  return contour(grid, [pz, py, px], [spacing[0] * step, spacing[1] * step, spacing[2] * step], (step - 1) / 2, spacing, opts.smoothIterations ?? 8)
+  const half = step === 1 || opts.anyInside ? 1 : Math.ceil((step * step * step) / 2)
+  // Contour only the box around what is inside (lungs fill a fraction of the field of view),
+  // keeping one empty cell of margin so the surface stays closed.
+  let k0 = pz
+  let k1 = -1
+  let j0 = py
+  let j1 = -1
+  let i0 = px
+  let i1 = -1
+  for (let k = 0, v = 0; k < pz; k++)
+    for (let j = 0; j < py; j++)
+      for (let i = 0; i < px; i++, v++) {
+        if (counts[v]! < half) continue
+        if (k < k0) k0 = k
+        if (k > k1) k1 = k
+        if (j < j0) j0 = j
+        if (j > j1) j1 = j
+        if (i < i0) i0 = i
+        if (i > i1) i1 = i
+      }
+  if (k1 < 0) return { points: new Float32Array(0), triangles: new Uint32Array(0) }
+  const dims: Vec3 = [k1 - k0 + 3, j1 - j0 + 3, i1 - i0 + 3]
+  const grid = new Uint8Array(dims[0] * dims[1] * dims[2])
+  for (let k = k0; k <= k1; k++)
+    for (let j = j0; j <= j1; j++) {
+      const src = (k * py + j) * px
+      const dst = ((k - k0 + 1) * dims[1] + (j - j0 + 1)) * dims[2] + 1 - i0
+      for (let i = i0; i <= i1; i++) if (counts[src + i]! >= half) grid[dst + i] = 1
+    }
+  const cellMm: Vec3 = [spacing[0] * step, spacing[1] * step, spacing[2] * step]
+  // The crop's first cell is padded coarse cell (k0 - 1, j0 - 1, i0 - 1).
+  return contour(grid, dims, cellMm, [k0 - 1, j0 - 1, i0 - 1], (step - 1) / 2, spacing, opts.smoothIterations ?? 8)
 }
 
 /** Edges of a cube as pairs of corner numbers (corner bit 0 = +x, bit 1 = +y, bit 2 = +z). */
 const EDGES = [0, 1, 2, 3, 4, 5, 6, 7, 0, 2, 1, 3, 4, 6, 5, 7, 0, 4, 1, 5, 2, 6, 3, 7]
 
-function contour(grid: Uint8Array, dims: Vec3, cellMm: Vec3, centreOffset: number, spacing: Vec3, iterations: number): Mesh {
+/** @param at padded coarse index of the grid's first cell, [z, y, x] */
+function contour(grid: Uint8Array, dims: Vec3, cellMm: Vec3, at: Vec3, centreOffset: number, spacing: Vec3, iterations: number): Mesh {
   const [pz, py, px] = dims
   // Cells sit between voxel centres: cell (k, j, i) has voxel (k, j, i) as its lowest corner.
   const cz = pz - 1
@@ -71,18 +110,18 @@ function contour(grid: Uint8Array, dims: Vec3, cellMm: Vec3, centreOffset: numbe
   const cx = px - 1
   const vertexOf = new Int32Array(cz * cy * cx).fill(-1)
   const pts: number[] = []
-  const cornerOffset = [0, 1, px, px + 1, px * py, px * py + 1, px * py + px, px * py + px + 1]
+  const plane = px * py
+  const cornerOffset = [0, 1, px, px + 1, plane, plane + 1, plane + px, plane + px + 1]
   const corner = new Uint8Array(8)
   for (let k = 0; k < cz; k++)
     for (let j = 0; j < cy; j++)
       for (let i = 0; i < cx; i++) {
         const v = (k * py + j) * px + i
-        let bits = 0
-        for (let c = 0; c < 8; c++) {
-          corner[c] = grid[v + cornerOffset[c]!]!
-          bits |= corner[c]! << c
-        }
-        if (bits === 0 || bits === 255) continue
+        // Most cells are all outside or all inside: a sum of the corners tells without more.
+        const sum =
+          grid[v]! + grid[v + 1]! + grid[v + px]! + grid[v + px + 1]! + grid[v + plane]! + grid[v + plane + 1]! + grid[v + plane + px]! + grid[v + plane + px + 1]!
+        if (sum === 0 || sum === 8) continue
+        for (let c = 0; c < 8; c++) corner[c] = grid[v + cornerOffset[c]!]!
         // The vertex is the mean of the crossing edges' midpoints (cell-local 0..1 coordinates).
         let sx = 0
         let sy = 0
@@ -100,9 +139,9 @@ function contour(grid: Uint8Array, dims: Vec3, cellMm: Vec3, centreOffset: numbe
         vertexOf[(k * cy + j) * cx + i] = pts.length / 3
         // Padded coarse index → fine voxel index (centre of the coarse cell) → millimetres.
         pts.push(
-          (i + sx / n - 1) * cellMm[2] + centreOffset * spacing[2],
-          (j + sy / n - 1) * cellMm[1] + centreOffset * spacing[1],
-          (k + sz / n - 1) * cellMm[0] + centreOffset * spacing[0],
+          (at[2] + i + sx / n - 1) * cellMm[2] + centreOffset * spacing[2],
+          (at[1] + j + sy / n - 1) * cellMm[1] + centreOffset * spacing[1],
+          (at[0] + k + sz / n - 1) * cellMm[0] + centreOffset * spacing[0],
         )
       }
   const tris: number[] = []

@@ -14,12 +14,16 @@ import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume'
 import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper'
 import { PRESETS } from './viewers/presets'
 
-const id = Number(new URLSearchParams(location.search).get('scan') ?? 1)
+const q = new URLSearchParams(location.search)
+const id = Number(q.get('scan') ?? 1)
+// The same canvas size as the app's 3D view (the bench passes it): ray casting costs per pixel.
+const view = document.getElementById('view')!
+if (q.get('w')) Object.assign(view.style, { width: `${q.get('w')}px`, height: `${q.get('h')}px`, inset: 'auto' })
 const res = await fetch('/api/getVolume', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ arg: { id, kind: 'ct' } }) })
 const meta = JSON.parse(decodeURIComponent(res.headers.get('x-ctc-meta') ?? '{}')) as { shape: number[]; spacing: number[] }
 const data = new Int16Array(await res.arrayBuffer())
 const grw = vtkGenericRenderWindow.newInstance({ background: [0.06, 0.07, 0.09] })
-grw.setContainer(document.getElementById('view')!)
+grw.setContainer(view)
 grw.resize()
 const image = vtkImageData.newInstance()
 image.setDimensions(meta.shape[2]!, meta.shape[1]!, meta.shape[0]!)
