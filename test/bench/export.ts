@@ -53,9 +53,20 @@ export async function runExportBench(_ctx: BenchContext): Promise<void> {
     progressDone()
   })
   const db = openDb(join(input.dir, 'db.sqlite'))
-  const folders = (db.prepare("SELECT r.path || '/' || s.folder AS p FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'done' ORDER BY s.id").pluck().all() as string[])
+  // Both sides convert the same series: a scan dcm2niix refuses (the demo's truncated and junk
+  // files make it exit non-zero) is marked rejected, and the exports take the rest (include=done).
+  const all = db.prepare("SELECT s.id, r.path || '/' || s.folder AS p FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'done' ORDER BY s.id").all() as Array<{ id: number; p: string }>
+  const probe = mkdtempSync(join(CACHE_ROOT, 'export-probe-'))
+  const refused: string[] = []
+  for (const s of all) {
+    const ok = spawnSync('dcm2niix', ['-z', 'n', '-b', 'n', '-f', '%j', '-o', probe, s.p]).status === 0
+    db.prepare('UPDATE scans SET review = ? WHERE id = ?').run(ok ? 'accepted' : 'rejected', s.id)
+    if (!ok) refused.push(s.p.split('/').pop()!)
+  }
+  rmSync(probe, { recursive: true, force: true })
+  const folders = all.filter((s) => !refused.includes(s.p.split('/').pop()!)).map((s) => s.p)
   const cacheBytes = duBytes(join(input.dir, 'cache'))
-  console.log(`\n# Export: ${folders.length} processed scans (8 demo phantoms + the real A0002 chest), robust mode`)
+  console.log(`\n# Export: ${folders.length} processed scans (demo phantoms + the real A0002 chest; ${refused.length} with junk files dcm2niix refuses left out), robust mode`)
   console.log(`data: ${input.dir} (${input.generated ? `generated now in ${input.seconds.toFixed(0)} s` : 'cached; delete it to regenerate'})`)
 
   const work = mkdtempSync(join(CACHE_ROOT, 'export-run-'))
@@ -96,7 +107,7 @@ export async function runExportBench(_ctx: BenchContext): Promise<void> {
       nii.push(b.durationMs / 1000)
       niiGzBytes = b.bytes
       // Uncompressed NIfTI bytes: header + int16 CT + uint8 mask per case.
-      const shapes = (db.prepare("SELECT result_json FROM runs r JOIN scans s ON s.current_run_id = r.id WHERE s.status = 'done'").pluck().all() as string[]).map(
+      const shapes = (db.prepare("SELECT result_json FROM runs r JOIN scans s ON s.current_run_id = r.id WHERE s.status = 'done' AND s.review != 'rejected'").pluck().all() as string[]).map(
         (j) => (JSON.parse(j) as { resampledShape: number[] }).resampledShape,
       )
       niiBytes = shapes.reduce((n, s) => n + 2 * 352 + s[0]! * s[1]! * s[2]! * 3, 0)
