@@ -88,18 +88,24 @@ export function ExportDialog({ open, onClose }: ExportDialogProps): React.JSX.El
     })
   }, [open])
 
+  // The parent may pass a new onClose on every render: read it through a ref, so the listener
+  // (and the focus) are set up once per opening, not on every re-render of the app.
+  const closeRef = useRef(onClose)
+  useEffect(() => {
+    closeRef.current = onClose
+  }, [onClose])
   useEffect(() => {
     if (!open) return
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') {
         e.stopPropagation()
-        onClose()
+        closeRef.current()
       }
     }
     window.addEventListener('keydown', onKey, true)
     first.current?.focus()
     return () => window.removeEventListener('keydown', onKey, true)
-  }, [open, onClose])
+  }, [open])
 
   if (!open) return null
 
