@@ -1,6 +1,6 @@
 /**
  * The Export dialog in real Chromium through the web host: fields, the summary with
- * what was skipped and why, Escape to close; the dataset it wrote is the one the CLI writes.
+ * what was skipped and why, Escape to close; the dataset on disk has the options chosen.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
