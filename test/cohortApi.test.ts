@@ -78,6 +78,17 @@ describe('cohort API', () => {
     const again = await core.api.getThumbnail({ id: scans[0]!.id })
     expect(Buffer.from(again!.data).equals(Buffer.from(thumb!.data))).toBe(true)
 
+    // The viewer's quick level is the full volume halved (written by the worker, same values).
+    const { downsampleHu, downsampleMask } = await import('../src/main/pipeline/downsample')
+    for (const kind of ['ct', 'mask'] as const) {
+      const full = await core.api.getVolume({ id: scans[0]!.id, kind })
+      const half = await core.api.getVolume({ id: scans[0]!.id, kind, level: 2 })
+      const expected = kind === 'ct' ? downsampleHu(new Int16Array(full.data), full.meta.shape) : downsampleMask(new Uint8Array(full.data), full.meta.shape)
+      expect(half.meta.shape).toEqual(full.meta.shape.map((n) => Math.ceil(n / 2)))
+      expect(Buffer.from(half.data).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(true)
+      expect(half.meta.spacing[0]).toBeCloseTo(full.meta.spacing[0] * 2, 6)
+    }
+
     const ids = scans.map((x) => x.id)
     const acc = await core.api.bulkReview({ ids: ids.slice(0, 2), review: 'accepted', note: 'bulk' })
     expect(acc.changed).toBe(2)

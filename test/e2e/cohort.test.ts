@@ -112,10 +112,15 @@ describe('cohort review (web host, real Chromium)', () => {
     const decided = new Map<number, string>()
     for (let i = 0; i < flagged.length; i++) {
       const id = Number(new URL(page.url()).searchParams.get('scan'))
-      await page.getByTestId('volume-view').waitFor()
+      // Decide once this case is on screen (keys act on the case shown).
+      await page.locator(`[data-testid="volume-view"][data-scan-id="${id}"]`).waitFor()
       if (i === 0) {
         await page.keyboard.press('a')
-        if (await page.getByRole('alertdialog', { name: 'Confirm accept' }).isVisible()) await page.keyboard.press('Enter')
+        // A flagged mask asks first; otherwise the queue moves on by itself.
+        const dialog = page.getByRole('alertdialog', { name: 'Confirm accept' })
+        const moved = (): boolean => Number(new URL(page.url()).searchParams.get('scan')) !== id
+        await expect.poll(async () => (await dialog.isVisible()) || moved() || flagged.length === 1).toBe(true)
+        if (await dialog.isVisible()) await page.keyboard.press('Enter')
         decided.set(id, 'accepted')
       } else {
         await page.keyboard.press('r')

@@ -19,23 +19,55 @@ import type { Db } from '../store/db'
 import { locateRun, runPair } from '../store/runs'
 import { getScanDetail } from '../store/scans'
 import { encodeSurface, decodeSurface, readSurface } from './surfaces'
+import { readHalf, readHalfMask } from './halfVolume'
 import { readMask, readResampled } from './volumes'
 
 const own = (a: Int16Array | Uint8Array): ArrayBuffer =>
   a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? (a.buffer as ArrayBuffer) : (a.slice().buffer as ArrayBuffer)
 
+/**
+ * The case being looked at, decoded once: the viewer asks for the half then the full volume and
+ * mask of one run within seconds, and reading 350³ voxels (and unpacking the mask) twice would
+ * double the wait. One run folder is kept; opening another case drops it.
+ */
+const memo = { dir: '', entries: new Map<string, Promise<unknown>>() }
+function remember<T>(dir: string, key: string, load: () => Promise<T>): Promise<T> {
+  if (memo.dir !== dir) {
+    memo.dir = dir
+    memo.entries = new Map()
+  }
+  let p = memo.entries.get(key) as Promise<T> | undefined
+  if (!p) {
+    p = load()
+    memo.entries.set(key, p)
+    p.catch(() => memo.entries.get(key) === p && memo.entries.delete(key))
+  }
+  return p
+}
+
 export async function getVolume(db: Db, args: GetVolumeArgs): Promise<VolumeBlob> {
   const run = locateRun(db, args.id, args.runId)
   const level = args.level ?? 1
-  const v = args.kind === 'ct' ? await readResampled(run.dir) : await readMask(run.dir, 'fill')
   const s = run.spacing
+  if (level === 2 && args.kind === 'ct') {
+    const half = await readHalf(run.dir)
+    if (half) return { meta: { runId: run.runId, kind: 'ct', level, dtype: 'int16', shape: half.shape, spacing: [s[0] * 2, s[1] * 2, s[2] * 2], origin: [s[0] / 2, s[1] / 2, s[2] / 2] }, data: own(half.data) }
+  }
+  if (level === 2 && args.kind === 'mask') {
+    const half = await readHalfMask(run.dir)
+    if (half) return { meta: { runId: run.runId, kind: 'mask', level, dtype: 'uint8', shape: half.shape, spacing: [s[0] * 2, s[1] * 2, s[2] * 2], origin: [s[0] / 2, s[1] / 2, s[2] / 2] }, data: own(half.data) }
+  }
+  const v = await (args.kind === 'ct'
+    ? remember(run.dir, 'ct', () => readResampled(run.dir))
+    : remember(run.dir, 'mask', () => readMask(run.dir, 'fill')))
   if (level === 1) {
     return {
       meta: { runId: run.runId, kind: args.kind, level, dtype: args.kind === 'ct' ? 'int16' : 'uint8', shape: v.shape, spacing: s, origin: [0, 0, 0] },
       data: own(v.data),
     }
   }
-  const data = v.data instanceof Int16Array ? downsampleHu(v.data, v.shape) : downsampleMask(v.data, v.shape)
+  const src = v.data
+  const data = await remember(run.dir, `${args.kind}/2`, async () => (src instanceof Int16Array ? downsampleHu(src, v.shape) : downsampleMask(src, v.shape)))
   return {
     meta: {
       runId: run.runId,

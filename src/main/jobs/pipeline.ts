@@ -6,6 +6,8 @@
 import { join } from 'node:path'
 import type { Flag, PipelineMode, SurfaceKind, Vec3 } from '../../shared/api'
 import { encodeSurface, surfaceFile } from '../cache/surfaces'
+import { HALF_FILE, HALF_MASK_FILE, writeHalfMask } from '../cache/halfVolume'
+import { downsampleHu, downsampleMask, halfShape } from '../pipeline/downsample'
 import { type Mesh, surfaceNets } from '../pipeline/surfaceNets'
 import { assertPlausibleGeometry, computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
@@ -104,6 +106,7 @@ const NEXT_STAGE: Record<string, string> = {
   resampleCubic: 'segmenting',
   resampleLinear: 'segmenting',
   writeResampled: 'segmenting',
+  half: 'segmenting',
   closing: 'segmenting',
   segment: 'measuring',
   flags: 'contouring',
@@ -220,6 +223,9 @@ async function stages(
   if (p.stage === 'resampled') return result
 
   // The scratch is free once resampled: the masks and the stats' working mask live in it.
+  // The viewer's quick first picture, halved before a closing changes the image in memory.
+  const half = p.output === 'cache' ? downsampleHu(image, grid.outShape) : null
+  if (half) t.lap('half')
   const carve = new Carver(scratchBuf, pool)
   let masks: Masks
   try {
@@ -249,6 +255,10 @@ async function stages(
   outputs.push({ name: maskFiles[0], fileBytes: fillBytes! }, { name: maskFiles[1], fileBytes: noFillBytes! })
   const preview = renderPreview(image, fill, grid.outShape, grid.reportedSpacing)
   outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
+  if (half) {
+    outputs.push({ name: HALF_FILE, fileBytes: await writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape)) })
+    outputs.push({ name: HALF_MASK_FILE, fileBytes: await writeHalfMask(outDir, downsampleMask(fill, grid.outShape), halfShape(grid.outShape)) })
+  }
   for (const s of surfaces) {
     const bytes = encodeSurface(s.mesh)
     await writeFileAtomic(join(outDir, surfaceFile(s.kind)), [bytes])

@@ -24,10 +24,6 @@ export interface CaseViewProps {
   advanceOnRetry: boolean
 }
 
-async function fetchCase(id: number): Promise<{ detail: ScanDetail; cmp: RunComparison | null }> {
-  const detail = await api.getScan({ id })
-  return { detail, cmp: detail.status === 'done' ? await api.compareRuns({ id }) : null }
-}
 
 /** The case view: the 3D view and three slice views of one scan, its facts, and the decision. */
 export function CaseView(p: CaseViewProps): React.JSX.Element {
@@ -59,12 +55,17 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
   }
   useEffect(() => {
     let live = true
-    // Answers for a case the reviewer has already left are dropped.
-    fetchCase(scanId).then(
-      (r) => {
+    // Answers for a case the reviewer has already left are dropped. The comparison (Dice reads
+    // two masks) comes after the facts, so the viewers start loading at once.
+    api.getScan({ id: scanId }).then(
+      (d) => {
         if (!live) return
-        setDetail(r.detail)
-        setCmp(r.cmp)
+        setDetail(d)
+        if (d.status !== 'done') return setCmp(null)
+        api.compareRuns({ id: scanId }).then(
+          (c) => live && setCmp(c),
+          (e: Error) => live && onError(e.message),
+        )
       },
       (e: Error) => live && onError(e.message),
     )

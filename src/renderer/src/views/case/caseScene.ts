@@ -47,6 +47,7 @@ export class CaseScene {
   private loadBefore: AbortController | null = null
   private frame = 0
   private scanId = 0
+  private pendingFull: { meta: VolumeMeta; data: Int16Array } | null = null
 
   constructor(
     el: CaseElements,
@@ -84,6 +85,7 @@ export class CaseScene {
     this.loadBefore?.abort()
     const ac = new AbortController()
     this.load = ac
+    this.pendingFull = null
     if (scanId !== this.scanId) {
       this.cross = null
       this.before = null
@@ -95,12 +97,17 @@ export class CaseScene {
       scanId,
       maskRunId,
       {
-        volume: async (ct: VolumeBlob, mask: VolumeBlob) => {
+        volume: async (ct: VolumeBlob, mask: VolumeBlob | null) => {
           if (ac.signal.aborted) return
-          this.current = { meta: mask.meta, data: new Uint8Array(mask.data) }
           const hu = new Int16Array(ct.data)
-          for (const s of this.slices) s.setVolume(ct.meta, hu)
-          this.showMasks()
+          if (mask) {
+            this.current = { meta: mask.meta, data: new Uint8Array(mask.data) }
+            for (const s of this.slices) s.setVolume(ct.meta, hu)
+            this.showMasks()
+          } else {
+            // Until the full mask arrives, the slices stay on the half level they have a mask for.
+            this.pendingFull = { meta: ct.meta, data: hu }
+          }
           this.vol.setVolume(ct.meta, ct.data)
           // A new case starts at the volume's centre.
           const m = ct.meta
@@ -109,6 +116,13 @@ export class CaseScene {
           if (ac.signal.aborted) return
           markOnce('first', scanId)
           if (ct.meta.level === 1) markOnce('full', scanId)
+        },
+        mask: (mask: VolumeBlob) => {
+          if (ac.signal.aborted || !this.pendingFull) return
+          this.current = { meta: mask.meta, data: new Uint8Array(mask.data) }
+          for (const s of this.slices) s.setVolume(this.pendingFull.meta, this.pendingFull.data)
+          this.pendingFull = null
+          this.showMasks()
         },
         surface: (kind, s) => {
           if (ac.signal.aborted) return

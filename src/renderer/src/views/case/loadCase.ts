@@ -11,8 +11,9 @@ export const surfaceData = (s: SurfaceBlob | null): SurfaceData | null =>
   s ? { points: new Float32Array(s.data, 0, s.meta.points * 3), triangles: new Uint32Array(s.data, s.meta.points * 12, s.meta.triangles * 3) } : null
 
 export interface CaseSink {
-  /** A volume level with its mask (same grid). */
-  volume(ct: VolumeBlob, mask: VolumeBlob): Promise<void>
+  /** A volume level, with the mask of the same grid (the full level's mask comes after it). */
+  volume(ct: VolumeBlob, mask: VolumeBlob | null): Promise<void>
+  mask(mask: VolumeBlob): void
   surface(kind: 'lung' | 'metal', s: SurfaceData | null): void
   stage(s: 'half' | 'full' | 'ready'): void
 }
@@ -30,11 +31,11 @@ export async function loadCase(id: number, maskRunId: number | undefined, sink: 
   sink.surface('lung', surfaceData(lung))
   await sink.volume(ct2, mask2)
   sink.stage('full')
-  const [ct1, mask1] = await Promise.all([
-    loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal),
-    loadBinary('getVolume', { id, kind: 'mask', level: 1, runId: maskRunId }, signal),
-  ])
-  await sink.volume(ct1, mask1)
+  // The full volume is what the eye waits for; its mask follows (the half one shows meanwhile).
+  const mask1 = loadBinary('getVolume', { id, kind: 'mask', level: 1, runId: maskRunId }, signal)
+  mask1.catch(() => undefined)
+  await sink.volume(await loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal), null)
+  sink.mask(await mask1)
   await metal
   sink.stage('ready')
 }
