@@ -164,7 +164,7 @@ describe('export', () => {
     }
   }, 300_000)
 
-  it('nnU-Net layout (done scans, dilated labels): imagesTr/labelsTr and a dataset.json nnU-Net accepts', async () => {
+  it('nnU-Net layout (done scans, dilated labels): imagesTr/labelsTr and a dataset.json with nnU-Net v2 required fields', async () => {
     const r = await exportCli(out('nnunet'), '--layout', 'nnunet', '--include', 'done', '--format', 'nifti', '--dilate-mm', '3')
     const done = status.filter((s) => s.status === 'done').length
     expect(r.exported).toBe(done - 1) // all processed but the rejected one
