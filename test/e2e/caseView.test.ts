@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { writeDemoCohort } from '../../src/main/phantom'
+import { writeDemoCohort, writePhantomSeries } from '../../src/main/phantom'
 import { ct } from '../helpers/cli'
 import { launchChromium, pixelStats, startServe } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
@@ -41,6 +41,15 @@ const GL_COUNTER = `(() => {
   }
 })()`
 
+interface Dom {
+  document: { querySelector(q: string): unknown }
+}
+interface GlCounts {
+  textures: number
+  buffers: number
+  framebuffers: number
+}
+
 async function shot(page: Page, testid: string): Promise<Buffer> {
   return page.getByTestId(testid).screenshot()
 }
@@ -69,6 +78,10 @@ describe('3D case view (web host, real Chromium)', () => {
     await writeDemoCohort(root, { patients: 8, seed: 11 })
     const p = await ct(['process', root, '--db', db, '--workers', '2'])
     expect(p.code, p.stderr).toBe(0)
+    // One more patient whose run fails: a full-size series given one second.
+    await writePhantomSeries(join(root, 'zz-too-slow'), { rows: 512, cols: 512, slices: 120, sliceSpacing: 2.5, seed: 9, patientId: 'SLOW' })
+    const slow = await ct(['process', root, '--db', db, '--workers', '1', '--timeout', '1'])
+    expect(slow.code, slow.stderr).toBe(0)
     rows = JSON.parse((await ct(['status', '--db', db, '--json'])).stdout) as StatusRow[]
     server = await startServe(db)
     browser = await launchChromium()
@@ -94,6 +107,10 @@ describe('3D case view (web host, real Chromium)', () => {
     await expect(page.locator('.viewer .loading').count()).resolves.toBe(0)
 
     const views = ['volume-view', 'slice-axial', 'slice-coronal', 'slice-sagittal']
+    // Move the crosshair into the right lung (image left), so every slice view cuts a lung.
+    const ax = (await page.getByTestId('slice-axial').boundingBox())!
+    await page.mouse.click(ax.x + ax.width * 0.36, ax.y + ax.height * 0.45)
+    await page.waitForTimeout(600)
     const before = await Promise.all(views.map((v) => shot(page, v)))
     for (const png of before) {
       const s = pixelStats(png)
@@ -154,14 +171,29 @@ describe('3D case view (web host, real Chromium)', () => {
     expect(errors).toEqual([])
   })
 
-  it('releases GPU objects and heap across 20 case switches', async () => {
+  it('shows a failed scan\'s error and the first slice of its series', async () => {
+    const failed = rows.find((r) => r.status === 'failed')!
+    expect(failed.folder).toBe('zz-too-slow')
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(`${server.url}?scan=${failed.id}`)
+    await expect.poll(() => page.getByTestId('case-error').textContent()).toContain('WORKER_TIMEOUT')
+    expect(await page.getByTestId('volume-view').count()).toBe(0)
+    const slice = page.locator('.source-slice canvas')
+    await slice.waitFor({ state: 'visible' })
+    const s = pixelStats(await slice.screenshot())
+    expect(s.lumaStd).toBeGreaterThan(20) // a chest in the lung window, not a blank
+    await page.close()
+  })
+
+  it('releases GPU objects and heap across 20 case switches', { timeout: 600_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.addInitScript(GL_COUNTER)
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(`${server.url}?scan=1`)
-    const ready = (id: number) =>
-      page.waitForFunction(`!!document.querySelector('[data-testid="volume-view"][data-stage="ready"][data-scan-id="${id}"]')`, null, { timeout: 120_000 })
+    // Functions, not strings: the page's CSP forbids eval.
+    const present = (sel: string) => page.waitForFunction((q) => !!(globalThis as unknown as Dom).document.querySelector(q), sel, { timeout: 120_000 })
+    const ready = (id: number) => present(`[data-testid="volume-view"][data-stage="ready"][data-scan-id="${id}"]`)
     await ready(1)
     let at = 1
     const cdp = await page.context().newCDPSession(page)
@@ -169,7 +201,7 @@ describe('3D case view (web host, real Chromium)', () => {
     const measure = async (): Promise<{ heap: number; gl: { textures: number; buffers: number; framebuffers: number } }> => {
       await cdp.send('HeapProfiler.collectGarbage')
       const m = (await cdp.send('Performance.getMetrics')).metrics.find((x) => x.name === 'JSHeapUsedSize')!.value
-      return { heap: m, gl: (await page.evaluate('({ ...window.__gl })')) as { textures: number; buffers: number; framebuffers: number } }
+      return { heap: m, gl: await page.evaluate(() => ({ ...(globalThis as unknown as { __gl: GlCounts }).__gl })) }
     }
     // Two switches to reach a steady state (shader programs, caches), then 20 measured.
     for (const k of ['j', 'k']) {
@@ -178,11 +210,14 @@ describe('3D case view (web host, real Chromium)', () => {
       await ready(at)
     }
     const start = await measure()
+    // Switch 20 times, each time as soon as the quick half-resolution picture is up: the full
+    // volume's load is cancelled mid-flight half of the time.
     for (let i = 0; i < 20; i++) {
       await page.keyboard.press(i % 2 === 0 ? 'j' : 'k')
       at += i % 2 === 0 ? 1 : -1
-      await ready(at)
+      await present(`[data-testid="volume-view"][data-scan-id="${at}"]:not([data-stage="half"])`)
     }
+    await ready(at)
     const end = await measure()
     expect(end.gl.textures).toBeLessThanOrEqual(start.gl.textures)
     expect(end.gl.buffers).toBeLessThanOrEqual(start.gl.buffers)
