@@ -76,30 +76,15 @@ export function CohortView(props: {
           defaultValue={filter.q}
           onChange={(e) => setParams({ q: e.target.value }, { replace: true })}
         />
-        <select aria-label="Status" value={filter.status ?? ''} onChange={(e) => setParams({ status: e.target.value })}>
-          <option value="">any status</option>
-          <option value="pending">pending</option>
-          <option value="processing">processing</option>
-          <option value="done">done</option>
-          <option value="failed">failed</option>
-        </select>
-        <select aria-label="Review" value={filter.review ?? ''} onChange={(e) => setParams({ review: e.target.value })}>
-          <option value="">any review</option>
-          <option value="unreviewed">unreviewed</option>
-          <option value="accepted">accepted</option>
-          <option value="rejected">rejected</option>
-          <option value="retry">retry</option>
-        </select>
-        <select aria-label="Flag" value={filter.flag ?? ''} onChange={(e) => setParams({ flag: e.target.value })}>
-          <option value="">any flags</option>
-          <option value="any">flagged</option>
-          <option value="none">no flag</option>
-          {flagCodes.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
+        <Choice label="Status" value={filter.status} any="any status" options={['pending', 'processing', 'done', 'failed']} onChange={(v) => setParams({ status: v })} />
+        <Choice label="Review" value={filter.review} any="any review" options={['unreviewed', 'accepted', 'rejected', 'retry']} onChange={(v) => setParams({ review: v })} />
+        <Choice
+          label="Flag"
+          value={filter.flag}
+          any="any flags"
+          options={[['any', 'flagged'], ['none', 'no flag'], ...flagCodes]}
+          onChange={(v) => setParams({ flag: v })}
+        />
         <span className="muted" aria-live="polite">
           {shown.length} of {all.length} scans
         </span>
@@ -139,5 +124,22 @@ export function CohortView(props: {
         />
       )}
     </div>
+  )
+}
+
+/** A filter menu: "any" first, then values (or [value, label] pairs). */
+function Choice(props: { label: string; value: string | null; any: string; options: Array<string | [string, string]>; onChange(v: string | null): void }): React.JSX.Element {
+  return (
+    <select aria-label={props.label} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value || null)}>
+      <option value="">{props.any}</option>
+      {props.options.map((o) => {
+        const [value, label] = typeof o === 'string' ? [o, o] : o
+        return (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        )
+      })}
+    </select>
   )
 }
