@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ExportResult } from '../src/shared/api'
 import { readMask, readResampled } from '../src/main/cache/volumes'
@@ -332,6 +332,11 @@ print(json.dumps(sorted(found)))`,
     expect(existsSync(join(cohort, 'export'))).toBe(false)
     const c = await ct(['export', join(dir, 'x'), '--db', db, '--layout', 'nnunet', '--format', 'npy'])
     expect(c.code).toBe(2)
-    expect(relative(dir, join(dir, 'x'))).toBe('x')
+    expect(existsSync(join(dir, 'x'))).toBe(false)
+    // A mistyped database path is an error, not a new empty database.
+    const d = await ct(['export', join(dir, 'x'), '--db', join(dir, 'typo.sqlite')])
+    expect(d.code).toBe(1)
+    expect(d.stderr).toMatch(/NOT_FOUND: No database/)
+    expect(existsSync(join(dir, 'typo.sqlite'))).toBe(false)
   })
 })

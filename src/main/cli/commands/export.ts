@@ -18,7 +18,8 @@ export async function runExport(
   o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; json?: boolean },
 ): Promise<void> {
   const formats = parseFormats(o.format)
-  const core = createCore(o.db)
+  // An export reads a curated database; a mistyped path must not create an empty one.
+  const core = createCore(o.db, { mustExist: true })
   const progress = createProgressPrinter()
   const off = core.api.onProgress((e) => {
     if (e.phase === 'export') progress.update(e)
