@@ -91,6 +91,21 @@ describe('3D case view (web host, real Chromium)', () => {
     await server?.stop()
   })
 
+  // First: the retry below starts the server's engine, which requeues a timed-out scan.
+  it('shows a failed scan\'s error and the first slice of its series', async () => {
+    const failed = rows.find((r) => r.status === 'failed')!
+    expect(failed.folder).toBe('zz-too-slow')
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(`${server.url}?scan=${failed.id}`)
+    await expect.poll(() => page.getByTestId('case-error').textContent()).toContain('WORKER_TIMEOUT')
+    expect(await page.getByTestId('volume-view').count()).toBe(0)
+    const slice = page.locator('.source-slice canvas')
+    await slice.waitFor({ state: 'visible' })
+    const s = pixelStats(await slice.screenshot())
+    expect(s.lumaStd).toBeGreaterThan(20) // a chest in the lung window, not a blank
+    await page.close()
+  })
+
   it('renders a flagged case by URL, reacts to m and presets, retries by keyboard, shows before/after and records the accept', async () => {
     const flagged = rows.findIndex((r) => r.flags.some((f) => f.code === 'one_lung' || f.code === 'metal'))
     expect(flagged).toBeGreaterThanOrEqual(0)
@@ -169,20 +184,6 @@ describe('3D case view (web host, real Chromium)', () => {
     mkdirSync(artifacts, { recursive: true })
     writeFileSync(join(artifacts, 'case-view.png'), await page.screenshot())
     expect(errors).toEqual([])
-  })
-
-  it('shows a failed scan\'s error and the first slice of its series', async () => {
-    const failed = rows.find((r) => r.status === 'failed')!
-    expect(failed.folder).toBe('zz-too-slow')
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    await page.goto(`${server.url}?scan=${failed.id}`)
-    await expect.poll(() => page.getByTestId('case-error').textContent()).toContain('WORKER_TIMEOUT')
-    expect(await page.getByTestId('volume-view').count()).toBe(0)
-    const slice = page.locator('.source-slice canvas')
-    await slice.waitFor({ state: 'visible' })
-    const s = pixelStats(await slice.screenshot())
-    expect(s.lumaStd).toBeGreaterThan(20) // a chest in the lung window, not a blank
-    await page.close()
   })
 
   it('releases GPU objects and heap across 20 case switches', { timeout: 600_000 }, async () => {
