@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ScanResult, SeriesInfo } from '../src/main/dicom/types'
 import { readNpy } from '../src/main/io/npy'
 import { writeDemoCohort, writePhantomSeries } from '../src/main/phantom'
-import { ct, python, tool } from './helpers/cli'
+import { CLI, type CliResult, ct, python, tool } from './helpers/cli'
 import { tempDir } from './helpers/tmp'
 
 const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data')
@@ -35,6 +35,14 @@ async function scanJson(root: string, extra: string[] = []): Promise<ScanResult>
 function expectAllAccounted(root: string, r: ScanResult): void {
   const seen = [...r.series.flatMap((s) => s.files), ...r.skipped.map((k) => k.path)].sort()
   expect(seen).toEqual(listFiles(root).sort())
+}
+
+/** The real CLI as root with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped (util-linux setpriv). */
+async function ctWithoutDacOverride(args: string[]): Promise<CliResult> {
+  const drop = ['--bounding-set', '-dac_override,-dac_read_search', '--', process.execPath, CLI, ...args]
+  const r = await tool('setpriv', drop)
+  if (r.code !== 0 && /setpriv/.test(r.stderr)) throw new Error(`setpriv could not drop capabilities here: ${r.stderr}`)
+  return r
 }
 
 const codes = (s: SeriesInfo): string[] => s.flags.map((f) => f.code).sort()
@@ -151,11 +159,10 @@ describe('scan: bad input, each reported on its own file, the rest goes on', () 
     copyFileSync(one, join(root, 'single', 'only.dcm'))
     await tool('dcmodify', ['-nb', '-m', '(0010,0020)=SINGLE', '-gst', '-gse', '-gin', join(root, 'single', 'only.dcm')])
     symlinkSync(join(dir, 'does-not-exist.dcm'), join(bad, 'dangling.dcm'))
-    // Unreadable: chmod 000 (checked below through a CLI run as an unprivileged user).
+    // Unreadable: chmod 000 (checked below through a CLI that cannot override file modes).
     copyFileSync(one, join(bad, 'locked.dcm'))
     await tool('dcmodify', ['-nb', '-m', '(0010,0020)=LOCKED', '-gst', '-gse', '-gin', join(bad, 'locked.dcm')])
     chmodSync(join(bad, 'locked.dcm'), 0)
-    chmodSync(dir, 0o755)
     r = await scanJson(root)
   })
 
@@ -185,9 +192,12 @@ describe('scan: bad input, each reported on its own file, the rest goes on', () 
     expect(mr.choiceReason).toMatch(/not CT \(modality MR\)/)
   })
 
-  it('reports an unreadable file as DICOM_UNREADABLE (run as an unprivileged user)', async () => {
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
-    const res = await ct(['scan', root, '--json'], asNobody)
+  it('reports an unreadable file as DICOM_UNREADABLE (root without its file-permission override)', async () => {
+    // Root reads a mode-000 file anyway (CAP_DAC_OVERRIDE). Rather than switching to another
+    // user, who may not reach a checkout inside a private folder (/root, a mktemp -d), the CLI
+    // runs as root without the capabilities that bypass file modes: the checkout is root's and
+    // stays readable wherever it is, the mode-000 file is not.
+    const res = process.getuid?.() === 0 ? await ctWithoutDacOverride(['scan', root, '--json']) : await ct(['scan', root, '--json'])
     expect(res.code, res.stderr).toBe(0)
     const k = (JSON.parse(res.stdout) as ScanResult).skipped.find((x) => x.path === 'bad/locked.dcm')
     expect(k?.code).toBe('DICOM_UNREADABLE')

@@ -23,7 +23,11 @@ const root = join(dir, 'root')
 const files = (d: string): string[] => readdirSync(d).sort()
 const codes = (flags: Flag[]): string[] => flags.map((f) => f.code)
 
-async function phantom(name: string, seed: number, extra: Parameters<typeof writePhantomSeries>[1] = {}): Promise<string> {
+async function phantom(
+  name: string,
+  seed: number,
+  extra: Parameters<typeof writePhantomSeries>[1] = {},
+): Promise<string> {
   const out = join(src, name)
   await writePhantomSeries(out, {
     seed,
@@ -93,7 +97,8 @@ beforeAll(async () => {
   for (const f of files(bigps)) await modify(join(bigps, f), '(0028,0030)=10000\\10000')
   const gap = join(root, 'biggap')
   copyDir(await phantom('biggap', 38), gap)
-  for (const [i, f] of files(gap).entries()) await modify(join(gap, f), `(0020,0032)=-128\\-128\\${i * 1e5}`, `(0020,1041)=${i * 1e5}`)
+  for (const [i, f] of files(gap).entries())
+    await modify(join(gap, f), `(0020,0032)=-128\\-128\\${i * 1e5}`, `(0020,1041)=${i * 1e5}`)
 
   // Cut and corrupted copies.
   const oneRle = join(root, 'rle', files(join(root, 'rle'))[0]!)
@@ -170,7 +175,9 @@ describe('every file written here, as dcmdump and dciodvfy see it', () => {
   it('what we index dcmdump reads; what we refuse as cut or corrupt, dcmdump or dciodvfy refuses too', async () => {
     const indexed = new Set(scan.series.flatMap((s) => s.files))
     const walk = (rel: string): string[] =>
-      readdirSync(join(root, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${rel}${e.name}/`) : [`${rel}${e.name}`]))
+      readdirSync(join(root, rel), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(`${rel}${e.name}/`) : [`${rel}${e.name}`],
+      )
     const all = walk('')
     expect(all.length).toBe(indexed.size + scan.skipped.length)
     for (const f of all) {
@@ -190,7 +197,7 @@ describe('lossy compression', () => {
     expect(codes(row('j2klossy').flags)).toContain('lossy_compression')
   })
 
-  it('robust: padding smeared by JPEG 2000 becomes air; seed keeps the tutorial\'s exact == -2000', async () => {
+  it("robust: padding smeared by JPEG 2000 becomes air; seed keeps the tutorial's exact == -2000", async () => {
     // Where the source stored −2000, and what the lossy file decodes to there.
     const srcFiles = files(join(src, 'j2klossy'))
     const outside: number[][] = []
@@ -215,7 +222,9 @@ describe('lossy compression', () => {
     const robust = join(dir, 'hu-lossy-robust')
     const seed = join(dir, 'hu-lossy-seed')
     expect((await ct(['preprocess', join(root, 'j2klossy'), '--out', robust, '--stage', 'hu'])).code).toBe(0)
-    expect((await ct(['preprocess', join(root, 'j2klossy'), '--out', seed, '--stage', 'hu', '--mode', 'seed'])).code).toBe(0)
+    expect(
+      (await ct(['preprocess', join(root, 'j2klossy'), '--out', seed, '--stage', 'hu', '--mode', 'seed'])).code,
+    ).toBe(0)
     const r = await readNpy(join(robust, 'hu.npy'))
     const s = await readNpy(join(seed, 'hu.npy'))
     const plane = 128 * 128
@@ -269,7 +278,9 @@ describe('one broken slice does not fail its series', () => {
 
   it('an all-zero ImageOrientationPatient is flagged (dciodvfy: not a unit vector)', async () => {
     expect(codes(series('iop').flags)).toContain('invalid_orientation')
-    expect((await dcmtkVerdict(join(root, 'iop', files(join(root, 'iop'))[0]!))).dciodvfyErrors!.join('\n')).toMatch(/not unit vector/)
+    expect((await dcmtkVerdict(join(root, 'iop', files(join(root, 'iop'))[0]!))).dciodvfyErrors!.join('\n')).toMatch(
+      /not unit vector/,
+    )
   })
 })
 

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import type { DataSet } from 'dicom-parser'
 import { CuratorError, type ErrorCode } from '../../shared/errors'
 import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN } from './codecs'
-import { MAX_FRAME_SAMPLES, parseDicom } from './pixelData'
+import { MAX_FRAME_SAMPLES, looksLikeDicomStart, parseDicom } from './pixelData'
 import type { HeaderRecord, SkippedFile } from './types'
 
 const PIXEL_DATA = 'x7fe00010'
@@ -93,25 +93,35 @@ function walkEncapsulated(abs: string, start: number, size: number): { code: Err
   }
 }
 
-/** Parses the header, reading further only while the bytes read so far parse as DICOM. */
+/**
+ * Parses the header, reading further only while the bytes read so far begin like DICOM and the
+ * parse ran out of them: failed inside an element, or ended before PixelData (a long private
+ * sequence). Anything that does not begin like DICOM is refused from its first bytes.
+ */
 function parseHeader(abs: string, size: number): { parsed: ReturnType<typeof parseDicom>; dataBytes: number } {
   let bytes = readPrefix(abs, size, FIRST_READ)
-  let parsed: ReturnType<typeof parseDicom>
+  let parsed: ReturnType<typeof parseDicom> | undefined
   for (;;) {
+    let failure: unknown
     try {
       parsed = parseDicom(bytes, { untilTag: PIXEL_DATA })
-      break
     } catch (err) {
-      // DICOM_TRUNCATED from a prefix means the parser was inside a valid data set when the
-      // bytes ran out; anything else (not DICOM, garbage) will not improve with more bytes.
-      const cutByRead = err instanceof CuratorError && err.code === 'DICOM_TRUNCATED' && bytes.length < size
-      if (!cutByRead) throw err
-      if (bytes.length >= MAX_HEADER_BYTES) {
-        throw new CuratorError('DICOM_BAD_HEADER', `No PixelData within the first ${MAX_HEADER_BYTES >> 20} MiB: not a CT slice header.`)
-      }
-      bytes = readPrefix(abs, size, Math.min(bytes.length * 8, MAX_HEADER_BYTES))
+      failure = err
     }
+    const complete = parsed !== undefined && (parsed.dataSet.elements[PIXEL_DATA] !== undefined || bytes.length >= size)
+    if (complete) break
+    if (bytes.length >= size || !looksLikeDicomStart(bytes)) {
+      if (failure !== undefined) throw failure
+      break
+    }
+    if (bytes.length >= MAX_HEADER_BYTES) {
+      const why = `No PixelData within the first ${MAX_HEADER_BYTES >> 20} MiB: not a CT slice.`
+      throw new CuratorError(failure === undefined ? 'DICOM_NO_PIXEL_DATA' : 'DICOM_BAD_HEADER', why)
+    }
+    parsed = undefined
+    bytes = readPrefix(abs, size, Math.min(bytes.length * 8, MAX_HEADER_BYTES))
   }
+  parsed = parsed!
   if (parsed.transferSyntaxUid !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) return { parsed, dataBytes: size }
   // Offsets of a deflated file refer to the inflated data set, not to the file: inflate it all
   // (a cut stream or a short PixelData throws DICOM_TRUNCATED here).
@@ -122,7 +132,25 @@ function parseHeader(abs: string, size: number): { parsed: ReturnType<typeof par
   return { parsed, dataBytes: parsed.dataSet.byteArray.length }
 }
 
+/**
+ * The header of one file, or why it is skipped. Never throws: whatever a hostile file makes
+ * the parser or a value accessor throw becomes a skip with a code.
+ */
 export function readHeader(abs: string, rel: string, size: number, mtimeMs: number): HeaderRecord | SkippedFile {
+  try {
+    return indexHeader(abs, rel, size, mtimeMs)
+  } catch (err) {
+    if (err instanceof CuratorError) return { path: rel, code: err.code, message: err.message }
+    const msg = err instanceof Error ? err.message : String(err)
+    // dicom-parser's accessors throw a plain string for an element that runs past the data.
+    if (/past end|end of buffer/i.test(msg)) {
+      return { path: rel, code: 'DICOM_TRUNCATED', message: `File is truncated: an element runs past the end of the file (${msg}).` }
+    }
+    return { path: rel, code: 'DICOM_BAD_HEADER', message: `Cannot read the DICOM header: ${msg}` }
+  }
+}
+
+function indexHeader(abs: string, rel: string, size: number, mtimeMs: number): HeaderRecord | SkippedFile {
   const skip = (code: SkippedFile['code'], message: string): SkippedFile => ({ path: rel, code, message })
   if (size === 0) return skip('DICOM_EMPTY_FILE', 'Empty file (0 bytes).')
   let parsed: ReturnType<typeof parseDicom>

@@ -71,6 +71,23 @@ export function parseDicom(bytes: Uint8Array, opts: ParseOptions = {}): ParsedDi
   return parseRaw(bytes, opts)
 }
 
+/**
+ * Whether these bytes begin like a DICOM file (the 'DICM' marker, a meta group, or a plausible
+ * first element of a raw data set), the test `parseDicom` applies before parsing. A prefix that
+ * begins so is worth reading further when it does not parse; anything else never will.
+ */
+export function looksLikeDicomStart(bytes: Uint8Array): boolean {
+  if (hasDicmPrefix(bytes)) return true
+  if (bytes.length < 8) return false
+  if (readUint16LE(bytes, 0) === 0x0002) return true
+  const vr = String.fromCharCode(bytes[4]!, bytes[5]!)
+  return plausibleFirstGroup(readUint16LE(bytes, 0)) || (plausibleFirstGroup(readUint16BE(bytes, 0)) && KNOWN_VRS.has(vr))
+}
+
+// Data sets start with their lowest group: (0008,xxxx) identification, sometimes a group
+// length or a low private/command group. Anything past (0028) is not how a file begins.
+const plausibleFirstGroup = (g: number): boolean => g % 2 === 0 && g >= 0x0004 && g <= 0x0028
+
 function hasDicmPrefix(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d
 }
@@ -119,9 +136,7 @@ function parseRaw(bytes: Uint8Array, opts: ParseOptions): ParsedDicom {
   const notDicom = (why: string): CuratorError =>
     new CuratorError('DICOM_NOT_DICOM', `Not a DICOM file: no 'DICM' marker at byte 128 and ${why}.`)
   if (bytes.length < 8) throw notDicom(`only ${bytes.length} bytes`)
-  // Data sets start with their lowest group: (0008,xxxx) identification, sometimes a group
-  // length or a low private/command group. Anything past (0028) is not how a file begins.
-  const plausibleGroup = (g: number): boolean => g % 2 === 0 && g >= 0x0004 && g <= 0x0028
+  const plausibleGroup = plausibleFirstGroup
   const vr = String.fromCharCode(bytes[4]!, bytes[5]!)
   let transferSyntaxUid: string
   if (plausibleGroup(readUint16LE(bytes, 0))) {
@@ -135,7 +150,7 @@ function parseRaw(bytes: Uint8Array, opts: ParseOptions): ParsedDicom {
   try {
     dataSet = runParser(bytes, { untilTag: opts.untilTag, TransferSyntaxUID: transferSyntaxUid })
   } catch (err) {
-    if (err instanceof CuratorError && err.code === 'DICOM_TRUNCATED') throw err
+    if (err instanceof CuratorError && (err.code === 'DICOM_TRUNCATED' || /nested too deeply/.test(err.message))) throw err
     throw notDicom(`it does not parse as a raw data set (${err instanceof Error ? err.message : String(err)})`)
   }
   const identifying = ['x00080016', 'x00080018', 'x00080060', 'x00280010', PIXEL_DATA]
@@ -144,6 +159,10 @@ function parseRaw(bytes: Uint8Array, opts: ParseOptions): ParsedDicom {
   }
   return { dataSet, transferSyntaxUid }
 }
+
+/** dicom-parser recurses per nesting level; thousands of levels exhaust the stack. */
+const tooDeep = (): CuratorError =>
+  new CuratorError('DICOM_BAD_HEADER', 'Sequences are nested too deeply to parse (thousands of levels); no scanner writes such a header.')
 
 /** Runs dicom-parser and maps its failures (and a pixel element cut short) to CuratorErrors. */
 function runParser(bytes: Uint8Array, options: dicomParser.ParseDicomOptions & { inflater?: unknown }): DataSet {
@@ -155,6 +174,7 @@ function runParser(bytes: Uint8Array, options: dicomParser.ParseDicomOptions & {
     const partial = (err as ParserFailure | null)?.dataSet
     if (partial) checkPixelElementInBounds(partial)
     const msg = errorText(err)
+    if (/maximum call stack/i.test(msg)) throw tooDeep()
     if (/past end|overrun|end of buffer|beyond/i.test(msg)) {
       throw new CuratorError('DICOM_TRUNCATED', `File is truncated inside the header (${msg}).`)
     }
