@@ -172,6 +172,14 @@ describe('process --shard, then merge', () => {
     expect(usage.processedScans).toBe(dirs.length)
   })
 
+  it('refuses to turn a database with other scans\' results into a shard', async () => {
+    const before = dump(single)
+    const r = await ct(['process', cohort, '--db', single, '--shard', '0/4'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/BAD_ARGUMENT.*outside the shard/)
+    expect(dump(single)).toBe(before)
+  })
+
   it('refuses a bad --shard before creating anything', async () => {
     const r = await ct(['process', cohort, '--db', join(dir, 'never.sqlite'), '--shard', '4/4'])
     expect(r.code).toBe(2)

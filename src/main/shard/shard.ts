@@ -52,14 +52,36 @@ export function parseShard(spec: string, env: NodeJS.ProcessEnv = process.env): 
  * Returns how many scans the shard keeps.
  */
 export function restrictToShard(db: Db, shard: Shard): number {
-  const rows = db.prepare('SELECT id, series_uid FROM scans').all() as Array<{ id: number; series_uid: string }>
+  const { rows, others } = outside(db, shard)
   const drop = db.prepare('DELETE FROM scans WHERE id = ?')
-  let kept = 0
-  db.transaction(() => {
-    for (const r of rows) {
-      if (shardOf(r.series_uid, shard.n) === shard.k) kept++
-      else drop.run(r.id)
-    }
-  })()
-  return kept
+  db.transaction(() => others.forEach((r) => drop.run(r.id)))()
+  return rows.length - others.length
+}
+
+/**
+ * Refuses a database holding results (runs or reviews) of scans outside the shard: turning it
+ * into a shard would throw them away. Called before the tree is scanned, and again after.
+ */
+export function checkShardable(db: Db, shard: Shard): void {
+  outside(db, shard)
+}
+
+function outside(db: Db, shard: Shard) {
+  const rows = db
+    .prepare(
+      `SELECT id, series_uid, folder, EXISTS (SELECT 1 FROM runs WHERE scan_id = scans.id) OR EXISTS (SELECT 1 FROM reviews WHERE scan_id = scans.id) AS has_work
+       FROM scans`,
+    )
+    .all() as Array<{ id: number; series_uid: string; folder: string; has_work: number }>
+  const others = rows.filter((r) => shardOf(r.series_uid, shard.n) !== shard.k)
+  // Never throw away results: a database with work on other shards' scans is not this shard's.
+  const worked = others.filter((r) => r.has_work)
+  if (worked.length > 0) {
+    throw new CuratorError(
+      'BAD_ARGUMENT',
+      `--shard ${shard.k}/${shard.n}: this database holds results of ${worked.length} scans outside the shard (e.g. ${worked[0]!.folder}); ` +
+        'give each shard its own new --db, and merge them with `ct-curator merge`.',
+    )
+  }
+  return { rows, others }
 }

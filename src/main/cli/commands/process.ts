@@ -7,7 +7,7 @@ import { nodeWorkerFactory } from '../../jobs/nodeWorker'
 import { createProgressPrinter, formatSeconds } from '../progress'
 import { plural } from '../text'
 import { requireImages } from './scan'
-import { parseShard, restrictToShard } from '../../shard/shard'
+import { checkShardable, parseShard, restrictToShard } from '../../shard/shard'
 
 export const defaultCacheDir = (dbPath: string): string => `${dbPath}.cache`
 
@@ -20,6 +20,7 @@ export async function runProcess(
   const core = createCore(o.db)
   const progress = createProgressPrinter()
   try {
+    if (shard) checkShardable(core.db, shard)
     const scan = await scanRoot(root, { db: core.db, onProgress: (e) => progress.update(e) })
     progress.done()
     requireImages(scan)
