@@ -90,18 +90,21 @@ export async function runCaseViewBench(_ctx: BenchContext): Promise<void> {
 
 /** Longest gap between animation frames while `step` runs, ms. */
 async function longestFrame(page: Page, step: () => Promise<void>): Promise<number> {
+  // No named functions inside evaluate: the TypeScript loader would wrap them in a helper the
+  // page does not have.
   await page.evaluate(() => {
     const w = globalThis as unknown as { __frames: number[]; __stop: boolean }
     w.__frames = []
     w.__stop = false
-    let last = performance.now()
-    const tick = (): void => {
-      const now = performance.now()
-      w.__frames.push(now - last)
-      last = now
-      if (!w.__stop) requestAnimationFrame(tick)
-    }
-    requestAnimationFrame(tick)
+    void (async () => {
+      let last = performance.now()
+      while (!w.__stop) {
+        await new Promise((ok) => requestAnimationFrame(() => ok(null)))
+        const now = performance.now()
+        w.__frames.push(now - last)
+        last = now
+      }
+    })()
   })
   await step()
   return page.evaluate(() => {
@@ -154,13 +157,9 @@ export async function runCohortBench(_ctx: BenchContext): Promise<void> {
           const d = (globalThis as unknown as { document: { querySelector(q: string): { click(): void; textContent: string } | null } }).document
           const t0 = performance.now()
           d.querySelector('.flag-chips button')!.click()
-          await new Promise<void>((ok) => {
-            const check = (): void => {
-              if (/^715 of 5000/.test(d.querySelector('.filter-bar [aria-live]')?.textContent ?? '')) ok()
-              else requestAnimationFrame(check)
-            }
-            check()
-          })
+          while (!/^715 of 5000/.test(d.querySelector('.filter-bar [aria-live]')?.textContent ?? '')) {
+            await new Promise((ok) => requestAnimationFrame(() => ok(null)))
+          }
           return performance.now() - t0
         }),
       )

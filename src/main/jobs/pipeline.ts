@@ -246,8 +246,10 @@ async function stages(
       ? [writePackedMask(outDir, 'fill', fill, grid.outShape), writePackedMask(outDir, 'nofill', noFill, grid.outShape)]
       : [writeNpyAtomic(join(outDir, MASK_FILE.fill), fill, grid.outShape), writeNpyAtomic(join(outDir, MASK_FILE.nofill), noFill, grid.outShape)],
   )
-  // Contoured while the masks are written, so the renderer never runs marching cubes.
-  const surfaces = computeSurfaces(image, fill, grid.outShape, grid.reportedSpacing)
+  // Contoured while the masks are written, so the renderer never runs marching cubes: the lung
+  // surface from the halved mask (the 2 mm grid the viewer's quick level also shows).
+  const halfMask = downsampleMask(fill, grid.outShape)
+  const surfaces = computeSurfaces(image, halfMask, grid.outShape, grid.reportedSpacing)
   t.lap('surface')
   const written = await writingMasks
   for (const w of written) if (w.status === 'rejected') throw w.reason
@@ -257,7 +259,7 @@ async function stages(
   outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
   if (half) {
     outputs.push({ name: HALF_FILE, fileBytes: await writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape)) })
-    outputs.push({ name: HALF_MASK_FILE, fileBytes: await writeHalfMask(outDir, downsampleMask(fill, grid.outShape), halfShape(grid.outShape)) })
+    outputs.push({ name: HALF_MASK_FILE, fileBytes: await writeHalfMask(outDir, halfMask, halfShape(grid.outShape)) })
   }
   for (const s of surfaces) {
     const bytes = encodeSurface(s.mesh)
@@ -281,12 +283,15 @@ async function stages(
  * The lung surface on a 2 mm grid (a ~50 k triangle mesh for a chest), and metal — voxels at
  * the metal flag's threshold, any voxel of a coarse cell counting so wires survive — when any.
  */
-function computeSurfaces(image: Int16Array, fill: Uint8Array, shape: Vec3, spacing: Vec3): Array<{ kind: SurfaceKind; mesh: Mesh }> {
-  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: surfaceNets({ mask: fill }, shape, spacing) }]
-  const metalHu = MASK_FLAG_THRESHOLDS.metalHu
-  let metal = 0
-  for (let i = 0; i < image.length; i++) if (image[i]! >= metalHu) metal++
-  if (metal > 0) out.push({ kind: 'metal', mesh: surfaceNets({ hu: image, min: metalHu }, shape, spacing, { anyInside: true, smoothIterations: 4 }) })
+function computeSurfaces(image: Int16Array, halfFill: Uint8Array, shape: Vec3, spacing: Vec3): Array<{ kind: SurfaceKind; mesh: Mesh }> {
+  const lung = surfaceNets({ mask: halfFill }, halfShape(shape), [spacing[0] * 2, spacing[1] * 2, spacing[2] * 2], {
+    step: 1,
+    originMm: [spacing[0] / 2, spacing[1] / 2, spacing[2] / 2],
+  })
+  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: lung }]
+  // One pass: an empty mesh when nothing reaches the threshold.
+  const metal = surfaceNets({ hu: image, min: MASK_FLAG_THRESHOLDS.metalHu }, shape, spacing, { anyInside: true, smoothIterations: 4 })
+  if (metal.triangles.length > 0) out.push({ kind: 'metal', mesh: metal })
   return out
 }
 

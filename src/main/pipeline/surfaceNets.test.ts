@@ -63,6 +63,16 @@ describe('surfaceNets', () => {
     expect(mean[2]! / n).toBeCloseTo(29, 0)
   })
 
+  it('contours a grid halved beforehand where step 2 would, given the half-voxel origin', async () => {
+    const { downsampleMask, halfShape } = await import('./downsample')
+    const shape: Vec3 = [40, 40, 40]
+    const m = ball(shape, [1, 1, 1], 14)
+    const direct = surfaceNets({ mask: m }, shape, [1, 1, 1], { step: 2 })
+    const viaHalf = surfaceNets({ mask: downsampleMask(m, shape) }, halfShape(shape), [2, 2, 2], { step: 1, originMm: [0.5, 0.5, 0.5] })
+    expect(viaHalf.triangles.length).toBe(direct.triangles.length)
+    for (let i = 0; i < direct.points.length; i++) expect(viaHalf.points[i]).toBeCloseTo(direct.points[i]!, 4)
+  })
+
   it('takes HU at or above a threshold as inside (metal), any voxel of a coarse cell counting', () => {
     const shape: Vec3 = [16, 16, 16]
     const hu = new Int16Array(16 ** 3).fill(40)

@@ -21,6 +21,8 @@ export interface SurfaceOptions {
   smoothIterations?: number
   /** A coarse cell is inside when any voxel of it is (thin objects such as wires survive). @default false */
   anyInside?: boolean
+  /** [z, y, x] mm added to every point (a grid that was already coarsened sits half a fine voxel in). @default [0, 0, 0] */
+  originMm?: Vec3
 }
 
 /** What counts as inside: a mask of 0 and 1 only, or HU at or above a threshold (metal). */
@@ -95,7 +97,16 @@ export function surfaceNets(inside: InsideTest, shape: Vec3, spacing: Vec3, opts
     }
   const cellMm: Vec3 = [spacing[0] * step, spacing[1] * step, spacing[2] * step]
   // The crop's first cell is padded coarse cell (k0 - 1, j0 - 1, i0 - 1).
-  return contour(grid, dims, cellMm, [k0 - 1, j0 - 1, i0 - 1], (step - 1) / 2, spacing, opts.smoothIterations ?? 8)
+  const mesh = contour(grid, dims, cellMm, [k0 - 1, j0 - 1, i0 - 1], (step - 1) / 2, spacing, opts.smoothIterations ?? 8)
+  const o = opts.originMm
+  if (o && (o[0] || o[1] || o[2])) {
+    for (let i = 0; i < mesh.points.length; i += 3) {
+      mesh.points[i] = mesh.points[i]! + o[2]
+      mesh.points[i + 1] = mesh.points[i + 1]! + o[1]
+      mesh.points[i + 2] = mesh.points[i + 2]! + o[0]
+    }
+  }
+  return mesh
 }
 
 /** Edges of a cube as pairs of corner numbers (corner bit 0 = +x, bit 1 = +y, bit 2 = +z). */

@@ -66,11 +66,20 @@ export class CaseScene {
     })
   }
 
-  private setCrosshair(c: Vec3): void {
+  private setCrosshair(c: Vec3, render = true): void {
     this.cross = c
     for (const s of this.slices) s.setCrosshair(c)
     this.vol.setCrosshair(c)
-    this.render()
+    if (render) this.render()
+  }
+
+  /** Draws now (one frame for a new volume, not one more from a queued redraw). */
+  private async renderNow(): Promise<void> {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame)
+      this.frame = 0
+    }
+    await this.vol.render()
   }
 
   private showMasks(): void {
@@ -111,8 +120,8 @@ export class CaseScene {
           this.vol.setVolume(ct.meta, ct.data)
           // A new case starts at the volume's centre.
           const m = ct.meta
-          this.setCrosshair(this.cross ?? ([0, 1, 2].map((a) => ((m.shape[a]! - 1) * m.spacing[a]!) / 2 + m.origin[a]!) as Vec3))
-          await this.vol.render()
+          this.setCrosshair(this.cross ?? ([0, 1, 2].map((a) => ((m.shape[a]! - 1) * m.spacing[a]!) / 2 + m.origin[a]!) as Vec3), false)
+          await this.renderNow()
           if (ac.signal.aborted) return
           markOnce('first', scanId)
           if (ct.meta.level === 1) markOnce('full', scanId)
