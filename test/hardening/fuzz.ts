@@ -267,6 +267,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzTally> {
   return tally
 }
 
+/** One line: what `npm run hardening` shows. */
+export function summarizeFuzz(t: FuzzTally): string {
+  return (
+    `${t.cases} cases (seed ${t.seed}), ${t.crashes.length} crashes, ${t.distinctCodes.length} distinct error codes, ` +
+    `${t.outcomes.ok ?? 0} still valid, peak RSS ${t.peakRssMb} MB (${t.baselineRssMb} MB before the first case), ${(t.durationMs / 1000).toFixed(1)} s`
+  )
+}
+
 export function formatTally(t: FuzzTally): string {
   const lines = [
     `fuzz: ${t.cases} cases (seed ${t.seed}) in ${(t.durationMs / 1000).toFixed(1)} s — crashes: ${t.crashes.length}${t.harnessErrors.length ? `, harness errors: ${t.harnessErrors.length} (${t.harnessErrors[0]})` : ''}`,

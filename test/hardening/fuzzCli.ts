@@ -3,7 +3,7 @@
  * cases (default 5000) and, with --tree, a fuzzed tree of N files through the real CLI.
  * Exits 1 when anything crashed or a promise of scan/process was broken.
  */
-import { formatTally, formatTreeTally, runFuzz, runFuzzTree } from './fuzz'
+import { formatTally, formatTreeTally, runFuzz, runFuzzTree, summarizeFuzz } from './fuzz'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -33,4 +33,6 @@ if (tree > 0) {
   console.log(formatTreeTally(tt))
   bad ||= tt.unaccounted.length + tt.unspecific.length + tt.badScans.length > 0 || tt.processExit !== 0
 }
+// Last, on one line: what `npm run hardening` quotes.
+console.log(`fuzz: ${summarizeFuzz(t)}${tree > 0 ? ' (tree above)' : ''}`)
 process.exit(bad ? 1 : 0)
