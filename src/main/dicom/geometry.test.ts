@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { computeGeometry, type SliceGeom } from './geometry'
+import { CuratorError } from '../../shared/errors'
+import { assertPlausibleGeometry, computeGeometry, type SliceGeom } from './geometry'
 
 const AXIAL: [number, number, number, number, number, number] = [1, 0, 0, 0, 1, 0]
 
@@ -95,5 +96,51 @@ describe('computeGeometry', () => {
     const g = computeGeometry(stack([0]))
     expect(g.spacing[0]).toBe(2.5)
     expect(codes(g)).toEqual(['few_slices', 'incomplete_coverage'])
+  })
+})
+
+describe('orientation and compression flags', () => {
+  it('an all-zero (or non-perpendicular) ImageOrientationPatient is flagged invalid_orientation', () => {
+    expect(codes(computeGeometry(stack(zs(40, 2.5), { iop: [0, 0, 0, 0, 0, 0] })))).toContain('invalid_orientation')
+    expect(codes(computeGeometry(stack(zs(40, 2.5), { iop: [1, 0, 0, 1, 0, 0] })))).toContain('invalid_orientation')
+    expect(codes(computeGeometry(stack(zs(40, 2.5))))).not.toContain('invalid_orientation')
+  })
+
+  it('lossy_compression carries the transfer syntax; lossless syntaxes and no syntax stay silent', () => {
+    const lossy = computeGeometry(stack(zs(80, 2.5), { transferSyntaxUid: '1.2.840.10008.1.2.4.91' }))
+    expect(lossy.flags.find((f) => f.code === 'lossy_compression')?.value).toBe('1.2.840.10008.1.2.4.91')
+    expect(codes(computeGeometry(stack(zs(80, 2.5), { transferSyntaxUid: '1.2.840.10008.1.2.4.90' })))).not.toContain('lossy_compression')
+    // Decompressed from a lossy stream before it was stored natively.
+    const was = computeGeometry(stack(zs(80, 2.5), { transferSyntaxUid: '1.2.840.10008.1.2.1', lossyImageCompression: true }))
+    expect(was.flags.find((f) => f.code === 'lossy_compression')?.message).toMatch(/LossyImageCompression 01/)
+  })
+})
+
+describe('assertPlausibleGeometry', () => {
+  const fails = (g: Parameters<typeof assertPlausibleGeometry>[0]): string => {
+    try {
+      assertPlausibleGeometry(g)
+    } catch (e) {
+      expect(e).toBeInstanceOf(CuratorError)
+      expect((e as CuratorError).code).toBe('IMPLAUSIBLE_GEOMETRY')
+      return (e as CuratorError).message
+    }
+    return ''
+  }
+  it('accepts real chest CTs, thin and thick', () => {
+    expect(fails({ spacing: [0.625, 0.7, 0.7], shape: [600, 512, 512] })).toBe('')
+    expect(fails({ spacing: [8, 0.6465, 0.6465], shape: [30, 512, 512] })).toBe('')
+  })
+  it('names the value: 1e4 mm pixels, 1e5 mm slice gaps, zero or NaN spacing', () => {
+    expect(fails({ spacing: [2.5, 1e4, 1e4], shape: [80, 512, 512] })).toMatch(/PixelSpacing\[0\]\) is 10000 mm/)
+    expect(fails({ spacing: [1e5, 0.7, 0.7], shape: [80, 512, 512] })).toMatch(/slice spacing \(z\) is 100000 mm/)
+    expect(fails({ spacing: [0, 0.7, 0.7], shape: [80, 512, 512] })).toMatch(/is 0 mm/)
+    expect(fails({ spacing: [2.5, NaN, 0.7], shape: [80, 512, 512] })).toMatch(/is NaN mm/)
+  })
+  it('refuses an extent or a 1 mm volume no scanner makes (each spacing alone plausible)', () => {
+    // 5,000 slices 1 mm apart: 5 m of patient.
+    expect(fails({ spacing: [1, 0.7, 0.7], shape: [5000, 512, 512] })).toMatch(/5000 mm long along z/)
+    // 2048² pixels of 1.4 mm, 1,000 slices 1 mm apart: each axis under 3 m, but 8.2e9 voxels (16 GB).
+    expect(fails({ spacing: [1, 1.4, 1.4], shape: [1000, 2048, 2048] })).toMatch(/1 mm volume would be 1000×2867×2867 = 8219689000 voxels/)
   })
 })

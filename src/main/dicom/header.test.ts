@@ -78,5 +78,9 @@ describe('readHeader on large and long files', () => {
     const h = readHeader(f, 'long.dcm', st.size, st.mtimeMs)
     expect('code' in h ? h : null).toBeNull()
     expect(st.size).toBeGreaterThan(100_000)
+    // dcmdump reads the same file to its PixelData: the block is well-formed, not our invention.
+    const dump = await run('dcmdump', ['-q', '+E', f])
+    expect(dump.stdout).toMatch(/\(0029,1010\)[^\n]*# 100000,/)
+    expect(dump.stdout).toMatch(/\(7fe0,0010\)/)
   })
 })
