@@ -131,7 +131,7 @@ describe('ct-curator cache', () => {
     writeFileSync(join(cache, 'hu.npy'), Buffer.alloc(4096))
     outputs.push({ name: 'hu.npy', fileBytes: 4096 })
     const result = JSON.parse(run!.result_json) as { outputs: Array<{ name: string; fileBytes: number }> }
-    result.outputs = [...result.outputs.filter((o) => !o.name.startsWith('mask_')), ...outputs]
+    result.outputs = [...result.outputs.filter((o) => !/^mask_(fill|nofill)\.bits$/.test(o.name)), ...outputs]
     const d = openDb(db)
     d.prepare('UPDATE runs SET result_json = ? WHERE id = ?').run(JSON.stringify(result), run!.id)
     d.close()
@@ -140,10 +140,12 @@ describe('ct-curator cache', () => {
 
     const pruned = (await usage('--prune')).pruned!
     expect(pruned.packed).toBe(2)
-    expect(readdirSync(cache).sort()).toEqual(['mask_fill.bits', 'mask_nofill.bits', 'preview.png', 'resampled.npy', 'surface_lung.bin'])
-    expect(Buffer.from((await readMask(cache, 'fill')).data).equals(Buffer.from(oldFill.data))).toBe(true)
+    // The folder holds exactly what the run lists: packed masks back, the old files gone.
     const listed = (JSON.parse(runsOf('p2')[0]!.result_json) as typeof result).outputs.map((o) => o.name).sort()
-    expect(listed).toEqual(['mask_fill.bits', 'mask_nofill.bits', 'preview.png', 'resampled.npy', 'surface_lung.bin'])
+    expect(readdirSync(cache).sort()).toEqual(listed)
+    expect(listed).toEqual(expect.arrayContaining(['mask_fill.bits', 'mask_nofill.bits', 'resampled.npy']))
+    expect(listed.filter((n) => n === 'hu.npy' || /^mask_.*\.npy$/.test(n))).toEqual([])
+    expect(Buffer.from((await readMask(cache, 'fill')).data).equals(Buffer.from(oldFill.data))).toBe(true)
     const again = await ct(['process', root, '--db', db])
     expect(again.stdout).toMatch(/Done: 0 processed/)
   }, 300_000)

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Vec3 } from '../../shared/api'
 import type { Db } from '../store/db'
+import { HALF_FILE } from './halfVolume'
 import { type CacheFileKind, HU_FILE, MASK_FILE, type MaskKind, PACKED_MASK_FILE, RESAMPLED_FILE, cacheFileKind, keptForComparison, readMask, writePackedMask } from './volumes'
 
 /** The state of the run (or folder) a file belongs to. */
@@ -69,7 +70,7 @@ interface Output {
 
 const TMP = /\.tmp-\d+-[0-9a-f]+$/
 
-const zeroKinds = (): Record<CacheFileKind, number> => ({ resampled: 0, mask: 0, hu: 0, surface: 0, preview: 0, other: 0 })
+const zeroKinds = (): Record<CacheFileKind, number> => ({ resampled: 0, half: 0, mask: 0, hu: 0, surface: 0, preview: 0, other: 0 })
 const zeroStatus = (): Record<CacheFileStatus, number> => ({ current: 0, previous: 0, superseded: 0, failed: 0, gone: 0, processing: 0, temp: 0 })
 
 async function listFiles(dir: string): Promise<Array<{ name: string; size: number; ino: number }>> {
@@ -222,21 +223,23 @@ export async function pruneCache(db: Db, cacheDir: string): Promise<PruneResult>
       doomed.add(MASK_FILE[kind])
     }
     if (!keepHu) doomed.add(HU_FILE)
-    if (r.cls === 'previous') for (const f of files) if (!keptForComparison(f.name) && f.name !== RESAMPLED_FILE) doomed.add(f.name)
+    const volumes = [RESAMPLED_FILE, HALF_FILE]
+    if (r.cls === 'previous') for (const f of files) if (!keptForComparison(f.name) && !volumes.includes(f.name)) doomed.add(f.name)
     for (const f of files) if (TMP.test(f.name)) doomed.add(f.name)
     const linkTo = r.cls === 'previous' ? currentDir.get(r.scan_id) : undefined
-    if (linkTo && names.has(RESAMPLED_FILE)) {
-      const mine = join(dir, RESAMPLED_FILE)
-      const theirs = join(linkTo, RESAMPLED_FILE)
-      const cur = files.find((f) => f.name === RESAMPLED_FILE)!
+    for (const name of linkTo ? volumes : []) {
+      if (!names.has(name)) continue
+      const mine = join(dir, name)
+      const theirs = join(linkTo!, name)
+      const cur = files.find((f) => f.name === name)!
       const other = await stat(theirs).catch(() => null)
       if (other && other.ino !== cur.ino && (await sameBytes(mine, theirs))) {
         await relink(theirs, mine)
         out.bytes += cur.size
-        out.linked++
+        if (name === RESAMPLED_FILE) out.linked++
       } else if (!other) {
         // Nothing to share with: before/after needs only the masks.
-        doomed.add(RESAMPLED_FILE)
+        doomed.add(name)
       }
     }
     const kept = outputs.filter((o) => !doomed.has(o.name))

@@ -28,13 +28,15 @@ export const PACKED_MASK_FILE: Record<MaskKind, string> = { fill: 'mask_fill.bit
 /** Masks as `preprocess` writes them and as caches from before packing hold them: uint8 .npy. */
 export const MASK_FILE: Record<MaskKind, string> = { fill: 'mask_fill.npy', nofill: 'mask_nofill.npy' }
 
-export type CacheFileKind = 'resampled' | 'mask' | 'hu' | 'surface' | 'preview' | 'other'
+/** `half`: the viewer's halved copy of the resampled volume (`resampled_half.npy`, halfVolume.ts). */
+export type CacheFileKind = 'resampled' | 'half' | 'mask' | 'hu' | 'surface' | 'preview' | 'other'
 
 /** What a file of a run folder is, for `ct-curator cache`'s accounting. */
 export function cacheFileKind(name: string): CacheFileKind {
   if (name === RESAMPLED_FILE) return 'resampled'
   if (name === HU_FILE) return 'hu'
-  if (/^mask_(fill|nofill)\.(bits|npy)$/.test(name)) return 'mask'
+  if (name === 'resampled_half.npy') return 'half'
+  if (/^mask_(fill|nofill)(_half)?\.(bits|npy)$/.test(name)) return 'mask'
   if (/^surface_\w+\.bin$/.test(name)) return 'surface'
   if (name.endsWith('.png')) return 'preview'
   return 'other'
