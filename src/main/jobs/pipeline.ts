@@ -109,7 +109,9 @@ const NEXT_STAGE: Record<string, string> = {
   half: 'segmenting',
   closing: 'segmenting',
   segment: 'measuring',
-  flags: 'contouring',
+  flags: 'packing masks',
+  packMasks: 'contouring',
+  halfMask: 'contouring',
   surface: 'writing',
   writes: 'finishing',
 }
@@ -246,9 +248,11 @@ async function stages(
       ? [writePackedMask(outDir, 'fill', fill, grid.outShape), writePackedMask(outDir, 'nofill', noFill, grid.outShape)]
       : [writeNpyAtomic(join(outDir, MASK_FILE.fill), fill, grid.outShape), writeNpyAtomic(join(outDir, MASK_FILE.nofill), noFill, grid.outShape)],
   )
+  t.lap('packMasks')
   // Contoured while the masks are written, so the renderer never runs marching cubes: the lung
   // surface from the halved mask (the 2 mm grid the viewer's quick level also shows).
   const halfMask = downsampleMask(fill, grid.outShape)
+  t.lap('halfMask')
   const surfaces = computeSurfaces(image, halfMask, grid.outShape, grid.reportedSpacing)
   t.lap('surface')
   const written = await writingMasks

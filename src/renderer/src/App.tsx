@@ -4,7 +4,7 @@
  * views live in feature folders (`views/open`, `views/cohort`, `views/case`, `views/export`),
  * vtk.js pipelines in `viewers/`.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
 import type { AppInfo, ReviewStatus } from '../../shared/api'
 import { api, transport } from './api'
 import { useDecide } from './hooks/useDecide'
@@ -13,11 +13,15 @@ import { useQueue } from './hooks/useQueue'
 import { useScans } from './hooks/useScans'
 import { useShortcuts } from './hooks/useShortcuts'
 import { useUrlState } from './hooks/useUrlState'
-import { CaseView } from './views/case/CaseView'
+import './perf' // reads the URL the page was opened with, before any view loads
 import { CohortView } from './views/cohort/CohortView'
 import { applyFilter, readFilter } from './views/cohort/filters'
 import { ExportDialog } from './views/export/ExportDialog'
 import { OpenDataset } from './views/open/OpenDataset'
+
+// The case view (vtk.js, most of the code) loads when a case is first opened: the cohort's
+// table does not wait for it.
+const CaseView = lazy(() => import('./views/case/CaseView').then((m) => ({ default: m.CaseView })))
 
 export function App(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null)
@@ -32,14 +36,18 @@ export function App(): React.JSX.Element {
   const filter = useMemo(() => readFilter(params), [params])
   const shown = useMemo(() => applyFilter(scans ?? [], filter), [scans, filter])
   const scanId = Number(params.get('scan')) || null
-  const inQueue = params.get('queue') === 'flagged' && queue.ids !== null && scanId !== null && queue.ids.includes(scanId)
+  const inQueue =
+    params.get('queue') === 'flagged' && queue.ids !== null && scanId !== null && queue.ids.includes(scanId)
 
   const loadInfo = useCallback(() => api.getInfo().then(setInfo, (e: Error) => setError(e.message)), [])
   useEffect(() => {
     void loadInfo()
   }, [loadInfo])
 
-  const open = useCallback((id: number | null) => setParams({ scan: id === null ? null : String(id), queue: null }), [setParams])
+  const open = useCallback(
+    (id: number | null) => setParams({ scan: id === null ? null : String(id), queue: null }),
+    [setParams],
+  )
 
   // The list j/k walks: the queue when reviewing it, else the cohort as filtered.
   const order = inQueue ? queue.ids! : shown.map((s) => s.id)
@@ -60,7 +68,9 @@ export function App(): React.JSX.Element {
         const nextId = ids.slice(at + 1).find(undecided) ?? ids.slice(0, at).find(undecided)
         if (nextId !== undefined) setParams({ scan: String(nextId), queue: 'flagged' })
         else {
-          setNotice(`Review queue finished: ${ids.length} scan${ids.length === 1 ? '' : 's'} decided (last: ${review}).`)
+          setNotice(
+            `Review queue finished: ${ids.length} scan${ids.length === 1 ? '' : 's'} decided (last: ${review}).`,
+          )
           queue.stop()
           setParams({ scan: null, queue: null })
         }
@@ -97,7 +107,10 @@ export function App(): React.JSX.Element {
         if (!d) return
         void refresh()
         setNotice(`Undone: ${byId.get(d.scanId)?.folder ?? `scan ${d.scanId}`} is ${d.previous.review} again.`)
-        setParams({ scan: String(d.scanId), queue: inQueue || (queue.ids?.includes(d.scanId) ?? false) ? 'flagged' : null })
+        setParams({
+          scan: String(d.scanId),
+          queue: inQueue || (queue.ids?.includes(d.scanId) ?? false) ? 'flagged' : null,
+        })
       }),
   })
 
@@ -131,7 +144,11 @@ export function App(): React.JSX.Element {
         </button>
         <div className="spacer" />
         {!s?.running ? (
-          <button onClick={() => void api.startProcessing().then(proc.refresh, (e: Error) => setError(e.message))} disabled={!s || s.counts.pending === 0} title="Preprocess every pending scan">
+          <button
+            onClick={() => void api.startProcessing().then(proc.refresh, (e: Error) => setError(e.message))}
+            disabled={!s || s.counts.pending === 0}
+            title="Preprocess every pending scan"
+          >
             Process{s?.counts.pending ? ` ${s.counts.pending}` : ''}
           </button>
         ) : (
@@ -161,7 +178,8 @@ export function App(): React.JSX.Element {
       )}
       {decide.confirming && (
         <div className="confirm" role="alertdialog" aria-label="Confirm accept">
-          <b>{decide.confirming.scan.folder}</b> carries mask flags ({decide.confirming.flags.join(', ')}): accept this mask anyway?
+          <b>{decide.confirming.scan.folder}</b> carries mask flags ({decide.confirming.flags.join(', ')}): accept this
+          mask anyway?
           <button onClick={() => void decide.confirm()}>
             Accept anyway <kbd>Enter</kbd>
           </button>
@@ -190,18 +208,20 @@ export function App(): React.JSX.Element {
       <main className="content">
         {openDialog && !empty && <OpenDataset compact onOpened={opened} onError={setError} />}
         {scanId !== null ? (
-          <CaseView
-            key="case"
-            scanId={scanId}
-            prev={prev}
-            next={next}
-            position={index >= 0 ? `${index + 1} / ${order.length}` : null}
-            onOpen={(id) => (inQueue && id !== null ? setParams({ scan: String(id), queue: 'flagged' }) : open(id))}
-            onError={setError}
-            decide={decide}
-            onRetried={(id) => onDecided(id, 'retry')}
-            advanceOnRetry={inQueue}
-          />
+          <Suspense fallback={<div className="empty">Loading the case view…</div>}>
+            <CaseView
+              key="case"
+              scanId={scanId}
+              prev={prev}
+              next={next}
+              position={index >= 0 ? `${index + 1} / ${order.length}` : null}
+              onOpen={(id) => (inQueue && id !== null ? setParams({ scan: String(id), queue: 'flagged' }) : open(id))}
+              onError={setError}
+              decide={decide}
+              onRetried={(id) => onDecided(id, 'retry')}
+              advanceOnRetry={inQueue}
+            />
+          </Suspense>
         ) : scans === null ? (
           <div className="empty">Loading…</div>
         ) : empty ? (

@@ -5,19 +5,14 @@
  */
 import type { Vec3, VolumeBlob, VolumeMeta } from '../../../../shared/api'
 import { loadBinary } from '../../api'
+import { markForInitialCase } from '../../perf'
 import type { PresetName } from '../../viewers/presets'
 import { createSliceViewer, type SliceViewer } from '../../viewers/sliceViewer'
 import { createVolumeViewer, type VolumeViewer } from '../../viewers/volumeViewer'
 import { loadCase, surfaceData } from './loadCase'
 
-// Performance marks are a contract for the case in the page's URL: the first case only.
-const initialScan = new URLSearchParams(window.location.search).get('scan')
-const marked = { first: false, full: false }
-function markOnce(which: 'first' | 'full', scanId: number): void {
-  if (marked[which] || String(scanId) !== initialScan) return
-  marked[which] = true
-  performance.mark(which === 'first' ? 'ctc:volume-first-frame' : 'ctc:volume-full-frame')
-}
+const markOnce = (which: 'first' | 'full', scanId: number): void =>
+  markForInitialCase(which === 'first' ? 'ctc:volume-first-frame' : 'ctc:volume-full-frame', scanId)
 
 export type Stage = 'half' | 'full' | 'ready'
 

@@ -20,9 +20,9 @@ export interface CaseSink {
 
 export async function loadCase(id: number, maskRunId: number | undefined, sink: CaseSink, signal: AbortSignal): Promise<void> {
   sink.stage('half')
-  const metal = loadBinary('getSurface', { id, kind: 'metal' }, signal)
-    .then((m) => sink.surface('metal', surfaceData(m)))
-    .catch(() => undefined) // metal is an extra; its absence must not stop the case
+  // The full volume is asked for at once: it travels while the quick level is drawn.
+  const ct1 = loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal)
+  ct1.catch(() => undefined)
   const [ct2, mask2, lung] = await Promise.all([
     loadBinary('getVolume', { id, kind: 'ct', level: 2 }, signal),
     loadBinary('getVolume', { id, kind: 'mask', level: 2, runId: maskRunId }, signal),
@@ -31,11 +31,13 @@ export async function loadCase(id: number, maskRunId: number | undefined, sink: 
   sink.surface('lung', surfaceData(lung))
   await sink.volume(ct2, mask2)
   sink.stage('full')
-  // The full volume is what the eye waits for; its mask follows (the half one shows meanwhile).
-  const mask1 = loadBinary('getVolume', { id, kind: 'mask', level: 1, runId: maskRunId }, signal)
-  mask1.catch(() => undefined)
-  await sink.volume(await loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal), null)
-  sink.mask(await mask1)
+  // The full volume is what the eye waits for; its mask and metal follow (the half mask shows
+  // meanwhile), asked for only now so their decoding does not hold the volume up.
+  await sink.volume(await ct1, null)
+  const metal = loadBinary('getSurface', { id, kind: 'metal' }, signal)
+    .then((m) => m && sink.surface('metal', surfaceData(m)))
+    .catch(() => undefined) // metal is an extra; its absence must not stop the case
+  sink.mask(await loadBinary('getVolume', { id, kind: 'mask', level: 1, runId: maskRunId }, signal))
   await metal
   sink.stage('ready')
 }

@@ -4,6 +4,7 @@ import { api } from '../../api'
 import type { Decide } from '../../hooks/useDecide'
 import type { Processing } from '../../hooks/useProcessing'
 import { useShortcuts } from '../../hooks/useShortcuts'
+import { markTableReady } from '../../perf'
 import { BulkActions } from './BulkActions'
 import { ContactSheet } from './ContactSheet'
 import { Counters } from './Counters'
@@ -11,8 +12,6 @@ import { countScans, sortParam, type CohortFilter, type SortKey } from './filter
 import { ProcessingPanel } from './ProcessingPanel'
 import { ScanTable } from './ScanTable'
 import { SkippedFiles } from './SkippedFiles'
-
-let tableReadyMarked = false
 
 /**
  * The cohort: live processing, counters that filter, a filter bar, the table or the contact
@@ -114,13 +113,7 @@ export function CohortView(props: {
           onSort={onSort}
           onSelect={setSelected}
           onOpen={props.onOpen}
-          onFirstPage={() => {
-            if (!tableReadyMarked) {
-              tableReadyMarked = true
-              // After the frame that shows the rows has been painted.
-              requestAnimationFrame(() => setTimeout(() => performance.mark('ctc:table-ready'), 0))
-            }
-          }}
+          onFirstPage={markTableReady}
         />
       )}
     </div>

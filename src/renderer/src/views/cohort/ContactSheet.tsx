@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useRef, useState } from 'react'
+import { memo, useEffect, useRef, useState } from 'react'
 import type { ScanSummary } from '../../../../shared/api'
 import { loadBinary } from '../../api'
 
@@ -28,28 +28,28 @@ export function ContactSheet(props: { scans: ScanSummary[]; onOpen(id: number): 
     requestAnimationFrame(() => (scroller.current?.querySelector(`[data-index="${n}"]`) as HTMLElement | null)?.focus())
   }
   return (
-    <div className="sheet-wrap" ref={scroller} data-testid="contact-sheet" role="grid" aria-label="Contact sheet">
+    <div
+      className="sheet-wrap"
+      ref={scroller}
+      data-testid="contact-sheet"
+      role="grid"
+      aria-label="Contact sheet"
+      onKeyDown={(e) => {
+        // Arrow keys move between tiles (one listener for the grid, so tiles stay memoised).
+        const d = ({ ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols } as Record<string, number>)[e.key]
+        const at = Number((e.target as HTMLElement).dataset.index)
+        if (d === undefined || Number.isNaN(at)) return
+        e.preventDefault()
+        e.stopPropagation()
+        focusTile(at + d)
+      }}
+    >
       <div style={{ height: v.getTotalSize(), position: 'relative' }}>
         {v.getVirtualItems().map((row) => (
           <div key={row.key} className="sheet-row" style={{ transform: `translateY(${row.start}px)` }} role="row">
             {props.scans.slice(row.index * cols, row.index * cols + cols).map((s, c) => {
               const i = row.index * cols + c
-              return (
-                <Tile
-                  key={s.id}
-                  scan={s}
-                  index={i}
-                  onOpen={props.onOpen}
-                  onKey={(e) => {
-                    const d = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols }[e.key]
-                    if (d !== undefined) {
-                      e.preventDefault()
-                      e.stopPropagation()
-                      focusTile(i + d)
-                    }
-                  }}
-                />
-              )
+              return <Tile key={s.id} scan={s} index={i} onOpen={props.onOpen} />
             })}
           </div>
         ))}
@@ -58,7 +58,7 @@ export function ContactSheet(props: { scans: ScanSummary[]; onOpen(id: number): 
   )
 }
 
-function Tile(props: { scan: ScanSummary; index: number; onOpen(id: number): void; onKey(e: React.KeyboardEvent): void }): React.JSX.Element {
+const Tile = memo(function Tile(props: { scan: ScanSummary; index: number; onOpen(id: number): void }): React.JSX.Element {
   const s = props.scan
   const [url, setUrl] = useState<string | null>(null)
   const version = `${s.id}:${s.status}:${s.maskFraction}`
@@ -93,7 +93,7 @@ function Tile(props: { scan: ScanSummary; index: number; onOpen(id: number): voi
           e.preventDefault()
           e.stopPropagation()
           props.onOpen(s.id)
-        } else props.onKey(e)
+        }
       }}
       title={`${s.folder}\n${s.patientId}${s.seriesDescription ? ` · ${s.seriesDescription}` : ''}${s.error ? `\n${s.error.code}: ${s.error.message}` : ''}`}
     >
@@ -114,4 +114,4 @@ function Tile(props: { scan: ScanSummary; index: number; onOpen(id: number): voi
       </div>
     </div>
   )
-}
+})

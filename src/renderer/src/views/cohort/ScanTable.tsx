@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useRef } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import type { ScanSummary } from '../../../../shared/api'
 import type { SortKey } from './filters'
 
@@ -65,50 +65,7 @@ export function ScanTable(props: {
           {items.length > 0 && <tr style={{ height: items[0]!.start }} aria-hidden />}
           {items.map((it) => {
             const s = props.scans[it.index]!
-            return (
-              <tr
-                key={s.id}
-                data-scan-id={s.id}
-                className={s.id === props.selected ? 'selected' : undefined}
-                style={{ height: ROW_HEIGHT }}
-                onClick={() => props.onSelect(s.id)}
-                onDoubleClick={() => props.onOpen(s.id)}
-              >
-                <td className="ellipsis" title={s.folder}>
-                  <a
-                    href={`?scan=${s.id}`}
-                    onClick={(e) => {
-                      e.preventDefault()
-                      props.onOpen(s.id)
-                    }}
-                  >
-                    {s.folder}
-                  </a>
-                </td>
-                <td className="ellipsis" title={`${s.patientId}${s.seriesDescription ? ` · ${s.seriesDescription}` : ''}\n${s.seriesUid}`}>
-                  {/* The series description first: it is what tells scans apart when IDs are hashes. */}
-                  {s.seriesDescription && <span>{s.seriesDescription} · </span>}
-                  <span className={s.seriesDescription ? 'muted' : undefined}>{s.patientId}</span>
-                </td>
-                <td>
-                  <span className={`pill ${s.status}`} title={s.error ? `${s.error.code}: ${s.error.message}` : undefined}>
-                    {s.status}
-                  </span>
-                </td>
-                <td>
-                  <span className={`pill ${s.review}`}>{s.review}</span>
-                </td>
-                <td className="ellipsis" title={s.flags.map((f) => `${f.code}: ${f.message}`).join('\n')}>
-                  {s.flags.map((f) => (
-                    <span key={f.code} className="flag">
-                      {f.code}
-                    </span>
-                  ))}
-                </td>
-                <td className="num">{pct(s.maskFraction)}</td>
-                <td className="num">{s.sliceCount}</td>
-              </tr>
-            )
+            return <Row key={s.id} scan={s} selected={s.id === props.selected} onSelect={props.onSelect} onOpen={props.onOpen} />
           })}
           {items.length > 0 && <tr style={{ height: v.getTotalSize() - items[items.length - 1]!.end }} aria-hidden />}
         </tbody>
@@ -116,3 +73,45 @@ export function ScanTable(props: {
     </div>
   )
 }
+
+/** One row; unchanged rows are not re-rendered while the table scrolls. */
+const Row = memo(function Row(props: { scan: ScanSummary; selected: boolean; onSelect(id: number): void; onOpen(id: number): void }): React.JSX.Element {
+  const s = props.scan
+  return (
+    <tr data-scan-id={s.id} className={props.selected ? 'selected' : undefined} style={{ height: ROW_HEIGHT }} onClick={() => props.onSelect(s.id)} onDoubleClick={() => props.onOpen(s.id)}>
+      <td className="ellipsis" title={s.folder}>
+        <a
+          href={`?scan=${s.id}`}
+          onClick={(e) => {
+            e.preventDefault()
+            props.onOpen(s.id)
+          }}
+        >
+          {s.folder}
+        </a>
+      </td>
+      <td className="ellipsis" title={`${s.patientId}${s.seriesDescription ? ` · ${s.seriesDescription}` : ''}\n${s.seriesUid}`}>
+        {/* The series description first: it is what tells scans apart when IDs are hashes. */}
+        {s.seriesDescription && <span>{s.seriesDescription} · </span>}
+        <span className={s.seriesDescription ? 'muted' : undefined}>{s.patientId}</span>
+      </td>
+      <td>
+        <span className={`pill ${s.status}`} title={s.error ? `${s.error.code}: ${s.error.message}` : undefined}>
+          {s.status}
+        </span>
+      </td>
+      <td>
+        <span className={`pill ${s.review}`}>{s.review}</span>
+      </td>
+      <td className="ellipsis" title={s.flags.map((f) => `${f.code}: ${f.message}`).join('\n')}>
+        {s.flags.map((f) => (
+          <span key={f.code} className="flag">
+            {f.code}
+          </span>
+        ))}
+      </td>
+      <td className="num">{pct(s.maskFraction)}</td>
+      <td className="num">{s.sliceCount}</td>
+    </tr>
+  )
+})
