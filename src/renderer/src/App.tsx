@@ -14,6 +14,7 @@ import { useScans } from './hooks/useScans'
 import { useShortcuts } from './hooks/useShortcuts'
 import { useUrlState } from './hooks/useUrlState'
 import './perf' // reads the URL the page was opened with, before any view loads
+import { prefetchCase } from './views/case/prefetch'
 import { CohortView } from './views/cohort/CohortView'
 import { applyFilter, readFilter } from './views/cohort/filters'
 import { ExportDialog } from './views/export/ExportDialog'
@@ -21,7 +22,15 @@ import { OpenDataset } from './views/open/OpenDataset'
 
 // The case view (vtk.js, most of the code) loads when a case is first opened: the cohort's
 // table does not wait for it.
-const CaseView = lazy(() => import('./views/case/CaseView').then((m) => ({ default: m.CaseView })))
+const loadCaseView = (): Promise<{ default: typeof import('./views/case/CaseView').CaseView }> =>
+  import('./views/case/CaseView').then((m) => ({ default: m.CaseView }))
+const CaseView = lazy(loadCaseView)
+// Opened on a case: its code and its volumes start loading now, side by side.
+const openedOn = Number(new URLSearchParams(window.location.search).get('scan')) || null
+if (openedOn !== null) {
+  void loadCaseView()
+  prefetchCase(openedOn)
+}
 
 export function App(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null)

@@ -203,7 +203,8 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
         {hasVolume && current ? (
           <CaseViewers
             scanId={detail.id}
-            maskRunId={shownRun}
+            maskRunId={maskRunId}
+            currentRunId={current.id}
             beforeRunId={beforeRunId}
             showBefore={showBefore}
             maskOn={maskOn}

@@ -4,8 +4,10 @@ import { CaseScene, type Stage } from './caseScene'
 
 export interface CaseViewersProps {
   scanId: number
-  /** Run whose mask and surface to show. */
+  /** Run whose mask and surface to show; undefined = the current run. */
   maskRunId: number | undefined
+  /** The current run: when a retry lands, the case reloads. */
+  currentRunId: number
   /** The other run of a retried scan, shown with `b`. */
   beforeRunId: number | null
   showBefore: boolean
@@ -48,7 +50,7 @@ export function CaseViewers(p: CaseViewersProps): React.JSX.Element {
     }
   }, [])
 
-  useEffect(() => scene.current?.open(p.scanId, p.maskRunId), [p.scanId, p.maskRunId])
+  useEffect(() => scene.current?.open(p.scanId, p.maskRunId), [p.scanId, p.maskRunId, p.currentRunId])
   useEffect(() => scene.current?.showBefore(p.beforeRunId, p.showBefore), [p.scanId, p.beforeRunId, p.showBefore])
   useEffect(() => scene.current?.showMask(p.maskOn), [p.maskOn])
   useEffect(() => scene.current?.setPreset(p.preset), [p.preset])

@@ -5,6 +5,7 @@
  */
 import type { SurfaceBlob, VolumeBlob } from '../../../../shared/api'
 import { loadBinary } from '../../api'
+import { fetchOnce } from './prefetch'
 import type { SurfaceData } from '../../viewers/volumeViewer'
 
 export const surfaceData = (s: SurfaceBlob | null): SurfaceData | null =>
@@ -21,12 +22,12 @@ export interface CaseSink {
 export async function loadCase(id: number, maskRunId: number | undefined, sink: CaseSink, signal: AbortSignal): Promise<void> {
   sink.stage('half')
   // The full volume is asked for at once: it travels while the quick level is drawn.
-  const ct1 = loadBinary('getVolume', { id, kind: 'ct', level: 1 }, signal)
+  const ct1 = fetchOnce('getVolume', { id, kind: 'ct', level: 1 }, signal)
   ct1.catch(() => undefined)
   const [ct2, mask2, lung] = await Promise.all([
-    loadBinary('getVolume', { id, kind: 'ct', level: 2 }, signal),
-    loadBinary('getVolume', { id, kind: 'mask', level: 2, runId: maskRunId }, signal),
-    loadBinary('getSurface', { id, kind: 'lung', runId: maskRunId }, signal),
+    fetchOnce('getVolume', { id, kind: 'ct', level: 2 }, signal),
+    fetchOnce('getVolume', { id, kind: 'mask', level: 2, runId: maskRunId }, signal),
+    fetchOnce('getSurface', { id, kind: 'lung', runId: maskRunId }, signal),
   ])
   sink.surface('lung', surfaceData(lung))
   await sink.volume(ct2, mask2)
