@@ -82,6 +82,16 @@ beforeAll(async () => {
   await transcode(lossySrc, join(root, 'j2klossy'), 'j2k-lossy')
   await transcode(await phantom('jpeglossy', 34), join(root, 'jpeglossy'), 'jpeg-extended')
 
+  // A meta header without its 128-byte preamble and 'DICM' (some writers): offsets in the file
+  // are 132 bytes before where a parser given a preamble sees them.
+  const strip = (from: string, to: string): void => {
+    mkdirSync(to, { recursive: true })
+    for (const f of files(from)) writeFileSync(join(to, f), readFileSync(join(from, f)).subarray(132))
+  }
+  strip(await phantom('nopreamble', 39), join(root, 'nopreamble'))
+  await transcode(await phantom('rlenopreamble', 40), join(src, 'rlenopreamble-rle'), 'rle')
+  strip(join(src, 'rlenopreamble-rle'), join(root, 'rlenopreamble'))
+
   // Broken headers.
   const drop = join(root, 'dropped')
   copyDir(await phantom('dropped', 35), drop)
@@ -158,6 +168,19 @@ describe('valid files once rejected', () => {
     const [a, b] = await Promise.all([readNpy(join(out, 'hu.npy')), readNpy(join(ref, 'hu.npy'))])
     expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true)
     expect(row('deflate').status).toBe('done')
+  })
+
+  it('a meta header without its preamble, native and RLE: indexed whole, HU identical to the source', async () => {
+    for (const name of ['nopreamble', 'rlenopreamble']) {
+      expect(series(name).files, name).toHaveLength(24)
+      const out = join(dir, `hu-${name}`)
+      const ref = join(dir, `hu-${name}-src`)
+      expect((await ct(['preprocess', join(root, name), '--out', out, '--stage', 'hu'])).code).toBe(0)
+      expect((await ct(['preprocess', join(src, name), '--out', ref, '--stage', 'hu'])).code).toBe(0)
+      const [a, b] = await Promise.all([readNpy(join(out, 'hu.npy')), readNpy(join(ref, 'hu.npy'))])
+      expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), name).toBe(true)
+      expect(row(name).status, name).toBe('done')
+    }
   })
 
   it('cut or corrupt RLE and deflated files get their own codes, as dcmdump sees them', async () => {
@@ -300,6 +323,8 @@ describe('absurd geometry is refused up front, not run out of memory', () => {
   })
 
   it('every other scan of the root is done', () => {
-    for (const f of ['rle', 'deflate', 'j2klossy', 'jpeglossy', 'dropped', 'iop']) expect(row(f).status, f).toBe('done')
+    for (const f of ['rle', 'deflate', 'j2klossy', 'jpeglossy', 'dropped', 'iop', 'nopreamble', 'rlenopreamble']) {
+      expect(row(f).status, f).toBe('done')
+    }
   })
 })

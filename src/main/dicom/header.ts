@@ -13,8 +13,8 @@ const PIXEL_DATA = 'x7fe00010'
 /** Most CT headers fit in 16 KiB; longer ones (big private blocks) trigger larger reads. */
 const FIRST_READ = 16 * 1024
 /**
- * Largest header we read looking for PixelData. Only a file that parsed as DICOM up to the end
- * of what was read gets a longer read, so an 800 MB video is never read whole.
+ * Largest header we read looking for PixelData. Only a file that begins like DICOM and ran out
+ * of bytes before PixelData gets a longer read, so an 800 MB video is never read whole.
  */
 export const MAX_HEADER_BYTES = 64 * 1024 * 1024
 /** A deflated file is inflated whole to check its pixel data; CT slices deflate to < 1 MB. */
@@ -180,6 +180,8 @@ function indexHeader(abs: string, rel: string, size: number, mtimeMs: number): H
   if (rows === 0 || columns === 0) return skip('DICOM_BAD_HEADER', `Image has Rows ${rows} × Columns ${columns}.`)
   const expected = rows * columns * frames * samplesPerPixel * Math.ceil(bitsAllocated / 8)
   const undefinedLength = px.hadUndefinedLength === true || px.length === 0xffffffff
+  // In the file (a meta header without its preamble was parsed with one put in front).
+  const pxAt = px.dataOffset - (parsed.prefixBytes ?? 0)
   if (!undefinedLength) {
     if (px.length > 0 && expected > px.length * 1.001 + 1) {
       return skip(
@@ -187,14 +189,14 @@ function indexHeader(abs: string, rel: string, size: number, mtimeMs: number): H
         `Header claims ${rows}×${columns}×${frames} pixels of ${bitsAllocated} bits (${expected} bytes) but PixelData holds ${px.length} bytes.`,
       )
     }
-    if (px.dataOffset + px.length > dataBytes) {
+    if (pxAt + px.length > dataBytes) {
       return skip(
         'DICOM_TRUNCATED',
-        `File is truncated: PixelData needs ${px.length} bytes from offset ${px.dataOffset}, the file has ${dataBytes} bytes${dataBytes === size ? '' : ' after inflation'}.`,
+        `File is truncated: PixelData needs ${px.length} bytes from offset ${pxAt}, the file has ${dataBytes} bytes${dataBytes === size ? '' : ' after inflation'}.`,
       )
     }
   } else if (parsed.transferSyntaxUid !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
-    const problem = walkEncapsulated(abs, px.dataOffset, size)
+    const problem = walkEncapsulated(abs, pxAt, size)
     if (problem) return skip(problem.code, problem.message)
   }
 

@@ -59,14 +59,17 @@ function readNativeInto(fd: number, head: Uint8Array, headLen: number, h: Header
   // Signed values stored in fewer than 16 bits need sign extension: the codec path does that.
   if (h.pixelRepresentation === 1 && h.bitsStored < 16) return null
   let px
+  let shift: number
   try {
-    px = parseDicom(head.subarray(0, headLen), { untilTag: PIXEL_DATA }).dataSet.elements[PIXEL_DATA]
+    const parsed = parseDicom(head.subarray(0, headLen), { untilTag: PIXEL_DATA })
+    px = parsed.dataSet.elements[PIXEL_DATA]
+    shift = parsed.prefixBytes ?? 0
   } catch {
     return null // header longer than the first read, or odd: the general path handles it
   }
   if (!px || px.length === 0xffffffff || px.length < dst.byteLength) return null
   const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength)
-  const got = readFully(fd, bytes, px.dataOffset)
+  const got = readFully(fd, bytes, px.dataOffset - shift)
   if (got < bytes.length) {
     throw new CuratorError('DICOM_TRUNCATED', `${h.path}: pixel data ends after ${got} of ${bytes.length} bytes.`, h.path)
   }

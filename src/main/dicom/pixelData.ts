@@ -33,6 +33,11 @@ export interface ParsedDicom {
   dataSet: DataSet
   /** From the file meta header, or the syntax detected for a raw data set. */
   transferSyntaxUid: string
+  /**
+   * Bytes put in front of the file to parse it (132 when a meta header came without its
+   * preamble): element offsets minus this are offsets in the file. @default 0
+   */
+  prefixBytes?: number
 }
 
 export interface ParseOptions {
@@ -66,7 +71,7 @@ export function parseDicom(bytes: Uint8Array, opts: ParseOptions = {}): ParsedDi
     const withPreamble = new Uint8Array(132 + bytes.length)
     withPreamble.set([0x44, 0x49, 0x43, 0x4d], 128)
     withPreamble.set(bytes, 132)
-    return parsePart10(withPreamble, opts)
+    return { ...parsePart10(withPreamble, opts), prefixBytes: 132 }
   }
   return parseRaw(bytes, opts)
 }
