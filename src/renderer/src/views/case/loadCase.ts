@@ -21,14 +21,15 @@ export interface CaseSink {
 
 export async function loadCase(id: number, maskRunId: number | undefined, sink: CaseSink, signal: AbortSignal): Promise<void> {
   sink.stage('half')
-  // The full volume is asked for at once: it travels while the quick level is drawn.
-  const ct1 = fetchOnce('getVolume', { id, kind: 'ct', level: 1 }, signal)
-  ct1.catch(() => undefined)
   const [ct2, mask2, lung] = await Promise.all([
     fetchOnce('getVolume', { id, kind: 'ct', level: 2 }, signal),
     fetchOnce('getVolume', { id, kind: 'mask', level: 2, runId: maskRunId }, signal),
     fetchOnce('getSurface', { id, kind: 'lung', runId: maskRunId }, signal),
   ])
+  // The full volume is asked for now: it travels while the quick level is drawn (asked for
+  // earlier, it would compete with the quick level's own answers on a small machine).
+  const ct1 = fetchOnce('getVolume', { id, kind: 'ct', level: 1 }, signal)
+  ct1.catch(() => undefined)
   sink.surface('lung', surfaceData(lung))
   await sink.volume(ct2, mask2)
   sink.stage('full')

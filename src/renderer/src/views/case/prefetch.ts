@@ -33,7 +33,6 @@ export function fetchOnce<M extends BinaryMethod>(method: M, arg: Parameters<Cur
 
 /** The requests the case view makes first for a case's current run, in its order. */
 export function prefetchCase(id: number): void {
-  prefetch('getVolume', { id, kind: 'ct', level: 1 })
   prefetch('getVolume', { id, kind: 'ct', level: 2 })
   prefetch('getVolume', { id, kind: 'mask', level: 2, runId: undefined })
   prefetch('getSurface', { id, kind: 'lung', runId: undefined })
