@@ -21,4 +21,11 @@ describe('readJpegFrameHeader', () => {
     const stream = new Uint8Array([0xff, 0xd8, 0xff, 0xc4, 0x00, 0x02, 0xff, 0xc3, 0x00, 0x0b, 0x10, 0, 4, 0, 4, 1])
     expect(readJpegFrameHeader(stream)).toMatchObject({ marker: 0xc3, precision: 16, rows: 4, columns: 4 })
   })
+
+  it('reads JPEG-LS SOF55 only when asked, so CharLS is checked before it allocates', () => {
+    // SOI, SOF55 (len 11): precision 16, 65535 rows, 65535 columns, 1 component.
+    const ls = Uint8Array.from([0xff, 0xd8, 0xff, 0xf7, 0, 11, 16, 0xff, 0xff, 0xff, 0xff, 1, 1, 0x11, 0])
+    expect(readJpegFrameHeader(ls)).toBeNull()
+    expect(readJpegFrameHeader(ls, { jpegLs: true })).toMatchObject({ marker: 0xf7, rows: 65535, columns: 65535, components: 1 })
+  })
 })

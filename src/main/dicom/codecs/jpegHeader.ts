@@ -14,9 +14,14 @@ export interface JpegFrameHeader {
 }
 
 const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc
+/** JPEG-LS frame header (SOF55), same layout. */
+const SOF55 = 0xf7
 
-/** The first SOF segment, or null if the stream has none before its first scan. */
-export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | null {
+/**
+ * The first SOF segment, or null if the stream has none before its first scan. `jpegLs`: read
+ * JPEG-LS's SOF55 instead, so CharLS is never asked to allocate a size the header does not have.
+ */
+export function readJpegFrameHeader(data: Uint8Array, opts: { jpegLs?: boolean } = {}): JpegFrameHeader | null {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null
   let i = 2
   while (i + 3 < data.length) {
@@ -32,7 +37,7 @@ export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | null {
     }
     if (marker === 0xda || marker === 0xd9) return null
     const length = (data[i + 2]! << 8) | data[i + 3]!
-    if (isSof(marker)) {
+    if (opts.jpegLs ? marker === SOF55 : isSof(marker)) {
       if (i + 9 >= data.length) return null
       return {
         marker,

@@ -3,6 +3,7 @@
  * build (@cornerstonejs/codec-charls). JPEG-LS has no sign: signed images come back as bit
  * patterns and are sign-extended in toStoredValues.
  */
+import { readJpegFrameHeader } from './jpegHeader'
 import { checkShape, copyBytes, sampleCount, toStoredValues } from './samples'
 import type { Decoder } from './types'
 import { CodecLog, codecError, once, quietEmscripten } from './wasm'
@@ -18,6 +19,8 @@ export const jpegLs: Decoder = {
   name: 'JPEG-LS (CharLS)',
   initialize: async () => void (await load()),
   async decode(frame, info) {
+    const header = readJpegFrameHeader(frame, { jpegLs: true })
+    if (header) checkShape(this.name, header.columns, header.rows, header.components, info)
     const codec = await load()
     const decoder = new codec.JpegLSDecoder()
     try {
