@@ -43,7 +43,15 @@ interface ScanRow {
   reviewed_at: string | null
   current_run_id: number | null
   series_description: string | null
-  run_result_json: string | null
+  /** The whole result (detail query); the list query has the r_* fields instead. */
+  run_result_json?: string | null
+  r_mask_fraction?: number | null
+  r_mask_fraction_nofill?: number | null
+  r_hu_min?: number | null
+  r_hu_max?: number | null
+  r_resampled_shape?: string | null
+  r_resampled_spacing?: string | null
+  r_timings?: string | null
   run_flags_json: string | null
   run_error_code: string | null
   run_error_message: string | null
@@ -73,10 +81,43 @@ const SELECT_SCAN = `
   JOIN roots r ON r.id = s.root_id
   LEFT JOIN runs run ON run.id = s.current_run_id`
 
+/**
+ * The list's query: only what a summary shows. A run's result_json carries the slice order and
+ * the histogram (tens of kB for a real series) and a scan's files_json every path: at thousands
+ * of scans, parsing those for each list would cost seconds, so SQLite picks the few fields out.
+ */
+const SELECT_SUMMARY = `
+  SELECT s.id, s.folder, s.patient_id, s.series_uid, s.status, s.review, s.slice_count,
+         s.spacing_json, s.shape_json, s.geometry_flags_json, s.current_run_id,
+         (SELECT json_extract(se.info_json, '$.seriesDescription') FROM series se
+          WHERE se.root_id = s.root_id AND se.series_uid = s.series_uid) AS series_description,
+         -- numbers as SQL values (exact doubles), arrays and objects as their JSON text
+         json_extract(run.result_json, '$.maskFraction') AS r_mask_fraction,
+         json_extract(run.result_json, '$.maskFractionNoFill') AS r_mask_fraction_nofill,
+         json_extract(run.result_json, '$.huMin') AS r_hu_min,
+         json_extract(run.result_json, '$.huMax') AS r_hu_max,
+         json_extract(run.result_json, '$.resampledShape') AS r_resampled_shape,
+         json_extract(run.result_json, '$.resampledSpacing') AS r_resampled_spacing,
+         json_extract(run.result_json, '$.timingsMs') AS r_timings,
+         run.flags_json AS run_flags_json, run.error_code AS run_error_code, run.error_message AS run_error_message
+  FROM scans s
+  LEFT JOIN runs run ON run.id = s.current_run_id`
+
 const parse = <T>(json: string | null, fallback: T): T => (json ? (JSON.parse(json) as T) : fallback)
 
 function toSummary(row: ScanRow): ScanSummary {
-  const result = parse<RunResultJson>(row.run_result_json, {})
+  const result: RunResultJson =
+    row.run_result_json !== undefined
+      ? parse<RunResultJson>(row.run_result_json, {})
+      : {
+          maskFraction: row.r_mask_fraction ?? undefined,
+          maskFractionNoFill: row.r_mask_fraction_nofill ?? undefined,
+          huMin: row.r_hu_min ?? undefined,
+          huMax: row.r_hu_max ?? undefined,
+          resampledShape: parse<Vec3 | undefined>(row.r_resampled_shape ?? null, undefined),
+          resampledSpacing: parse<Vec3 | undefined>(row.r_resampled_spacing ?? null, undefined),
+          timingsMs: parse<Record<string, number> | undefined>(row.r_timings ?? null, undefined),
+        }
   // A run re-derives the geometry flags in its own mode; before any run, ingestion's stand.
   const ingest = parse<Flag[]>(row.geometry_flags_json, [])
   // Slices dropped at indexing never reach the worker, so only ingestion knows about them.
@@ -122,7 +163,7 @@ export function listScans(db: Db, args: ListScansArgs = {}): ScanSummary[] {
     params.review = args.review
   }
   const rows = db
-    .prepare(`${SELECT_SCAN} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY s.folder, s.id`)
+    .prepare(`${SELECT_SUMMARY} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY s.folder, s.id`)
     .all(params) as ScanRow[]
   const scans = rows.map(toSummary)
   return args.flag ? scans.filter((s) => s.flags.some((f) => f.code === args.flag)) : scans
@@ -184,7 +225,7 @@ export function getScanDetail(db: Db, id: number): ScanDetail {
     flags: parse<Flag[]>(r.flags_json, []),
     current: r.id === row.current_run_id,
   }))
-  const result = parse<RunResultJson>(row.run_result_json, {})
+  const result = parse<RunResultJson>(row.run_result_json ?? null, {})
   return {
     ...toSummary(row),
     rootPath: row.root_path,
