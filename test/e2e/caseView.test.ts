@@ -119,7 +119,9 @@ describe('3D case view (web host, real Chromium)', () => {
     await expect.poll(() => mark('ctc:volume-full-frame'), { timeout: 120_000, interval: 250 }).toBe(1)
     const [first, full] = await page.evaluate(() => ['ctc:volume-first-frame', 'ctc:volume-full-frame'].map((n) => performance.getEntriesByName(n)[0]!.startTime))
     expect(first).toBeLessThanOrEqual(full!)
-    await expect(page.locator('.viewer .loading').count()).resolves.toBe(0)
+    // After the full volume its mask and the metal surface arrive; then the view is settled.
+    await page.locator('[data-testid="volume-view"][data-stage="ready"]').waitFor()
+    expect(await page.locator('.viewer .loading').count()).toBe(0)
 
     const views = ['volume-view', 'slice-axial', 'slice-coronal', 'slice-sagittal']
     // Move the crosshair into the right lung (image left), so every slice view cuts a lung.
