@@ -31,6 +31,8 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     plugins: [react()],
     build: {
+      // Less code to parse before the first picture (the case view's vtk.js most of all).
+      minify: true,
       rolldownOptions: {
         input: {
           index: resolve(__dirname, 'src/renderer/index.html'),
