@@ -11,6 +11,7 @@ import { readNpy } from '../src/main/io/npy'
 import { type PhantomVolume, writePhantomSeries } from '../src/main/phantom'
 import { ct } from './helpers/cli'
 import { tempDir } from './helpers/tmp'
+import { dice } from '../src/main/pipeline/dice'
 
 interface Result {
   flags: Array<{ code: string; value: number; threshold: number }>
@@ -33,16 +34,6 @@ function toSourceGrid(mask: ArrayLike<number>, out: number[], srcShape: number[]
     for (let y = 0; y < srcShape[1]!; y++)
       for (let x = 0; x < srcShape[2]!; x++) res[k++] = mask[(mz(z) * out[1]! + my(y)) * out[2]! + mx(x)]! ? 1 : 0
   return res
-}
-
-function dice(a: Uint8Array, b: Uint8Array): number {
-  let both = 0
-  let sum = 0
-  for (let i = 0; i < a.length; i++) {
-    both += a[i]! & b[i]!
-    sum += a[i]! + b[i]!
-  }
-  return (2 * both) / sum
 }
 
 async function preprocess(mode: 'seed' | 'robust'): Promise<{ result: Result; fill: Uint8Array }> {

@@ -52,6 +52,9 @@ describe('cohort API', () => {
     expect(recent[0]).toMatchObject({ root, db: r.info.dbPath, available: true })
     const skipped = await core.api.listSkipped()
     expect(skipped).toEqual([expect.objectContaining({ path: 'p1/notes.txt', folder: 'p1', code: expect.stringMatching(/^DICOM_/) })])
+    // One patient's skipped files only (the case view asks for these).
+    expect(await core.api.listSkipped({ folder: 'p1' })).toEqual(skipped)
+    expect(await core.api.listSkipped({ folder: 'p0' })).toEqual([])
   })
 
   it('processes with one line per worker, then serves thumbnails; bulk decisions in one go', async () => {

@@ -23,6 +23,8 @@ import { huHistogram, maskStats } from '../src/main/pipeline/maskStats'
 import { segmentLungsSeedBoth } from '../src/main/pipeline/segmentLungs'
 import { segmentLungsRobust } from '../src/main/pipeline/segmentLungsRobust'
 import { tempDir } from './helpers/tmp'
+import { dice } from '../src/main/pipeline/dice'
+import { uniform } from '../src/main/phantom/prng'
 
 const run = promisify(execFile)
 const PYTHON = '/usr/bin/python3'
@@ -63,28 +65,6 @@ const phantoms = new Map<string, PhantomVolume>()
 const labelJobs: LabelJob[] = []
 let real: { hu: Int16Array; shape: [number, number, number] }
 
-/** A deterministic pseudo-random stream (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function dice(a: Uint8Array, b: Uint8Array): number {
-  let both = 0
-  let sum = 0
-  for (let i = 0; i < a.length; i++) {
-    both += a[i]! & b[i]!
-    sum += a[i]! + b[i]!
-  }
-  return sum === 0 ? 1 : (2 * both) / sum
-}
-
 function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length)
   let n = 0
@@ -109,7 +89,7 @@ beforeAll(async () => {
 
   // Random images with several values, small enough that every merge order shows up: noise at
   // 2–4 levels, some with a dominant value so large components form and merge across rows.
-  const rnd = prng(2017)
+  const rnd = uniform(2017)
   for (let t = 0; t < 18; t++) {
     const is3d = t % 3 !== 0
     const shape = is3d

@@ -3,7 +3,7 @@
  * shell, the web host and the CLI each call this once and then only talk to `api`.
  */
 import { resolve, sep } from 'node:path'
-import pkg from '../../package.json'
+import { VERSION } from './version'
 import { API_EVENTS, API_METHODS, type CuratorApi, type OpenDatasetArgs, type OpenDatasetResult } from '../shared/api'
 import { CuratorError } from '../shared/errors'
 import { inspectFolder, readRecent, rememberDataset } from './datasets'
@@ -15,7 +15,7 @@ import { createRouter } from './router'
 import { openDb, type Db, type OpenDbOptions } from './store/db'
 import * as viewerData from './cache/viewerData'
 
-export const VERSION: string = pkg.version
+export { VERSION } from './version'
 
 export interface Core {
   /** Stable for the app's life; it always talks to the dataset open now. */

@@ -88,7 +88,7 @@ export const schemas = {
   listRecentDatasets: z.undefined(),
   pickFolder: z.undefined(),
   inspectFolder: z.object({ path: z.string().min(1).max(4096) }).strict(),
-  listSkipped: z.undefined(),
+  listSkipped: z.object({ folder: z.string().min(1).max(4096).optional() }).strict().optional(),
   getThumbnail: z.object({ id }).strict(),
   bulkReview: z
     .object({ ids: z.array(id).min(1).max(100_000), review: z.enum(['accepted', 'rejected', 'unreviewed']), note: z.string().max(10_000).optional() })
@@ -198,9 +198,8 @@ export function createRouter(deps: RouterDeps): CuratorApi {
     async inspectFolder(arg) {
       return inspectFolder(validate('inspectFolder', arg).path)
     },
-    async listSkipped(arg?: unknown) {
-      validate('listSkipped', arg)
-      return listSkipped(db)
+    async listSkipped(arg) {
+      return listSkipped(db, validate('listSkipped', arg)?.folder)
     },
     async getThumbnail(arg) {
       return viewer().getThumbnail(db, validate('getThumbnail', arg).id)

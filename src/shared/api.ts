@@ -431,8 +431,8 @@ export interface CuratorApi {
   pickFolder(): Promise<string | null>
   /** Checks a folder typed into the open-dataset form (never writes). */
   inspectFolder(args: { path: string }): Promise<FolderCheck>
-  /** Files the scans skipped (junk, truncated, non-CT, …), for every root of the database. */
-  listSkipped(): Promise<SkippedFileInfo[]>
+  /** Files the scans skipped (junk, truncated, non-CT, …): every root's, or one patient folder's. */
+  listSkipped(args?: { folder?: string }): Promise<SkippedFileInfo[]>
   /** The current result's thumbnail, or null without a finished result. */
   getThumbnail(args: { id: number }): Promise<ThumbnailBlob | null>
   /** One decision for many scans (one transaction). */
@@ -486,6 +486,7 @@ export type ApiMethod = (typeof API_METHODS)[number]
  */
 export const BINARY_METHODS = ['getVolume', 'getSurface', 'getSourceSlice', 'getThumbnail'] as const satisfies readonly ApiMethod[]
 export type BinaryMethod = (typeof BINARY_METHODS)[number]
+export const isBinaryMethod = (m: string): m is BinaryMethod => (BINARY_METHODS as readonly string[]).includes(m)
 /** Response header of the web host carrying a binary result's `meta` as JSON. */
 export const META_HEADER = 'x-ctc-meta'
 

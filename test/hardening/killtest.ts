@@ -20,6 +20,7 @@ import { writePhantomSeries } from '../../src/main/phantom'
 import { decodeNpy } from '../../src/main/io/npy'
 import { openDb, type Db } from '../../src/main/store/db'
 import { CLI } from '../helpers/cli'
+import { uniform } from '../../src/main/phantom/prng'
 
 export type KillKind = 'worker' | 'group' | 'export'
 
@@ -41,18 +42,6 @@ export interface KillReport {
   seed: number
   exportAvailable: boolean
   durationMs: number
-}
-
-/** Small deterministic PRNG (mulberry32): a failing round can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms))
@@ -217,7 +206,7 @@ async function exportAvailable(): Promise<boolean> {
 export async function runKillTest(o: KillOptions): Promise<KillReport> {
   const started = Date.now()
   const seed = o.seed ?? (Date.now() & 0xffff)
-  const rnd = prng(seed)
+  const rnd = uniform(seed)
   const log = o.log ?? (() => undefined)
   const work = o.workDir ?? mkdtempSync(join(tmpdir(), 'ctc-kill-'))
   const root = join(work, 'cohort')

@@ -14,6 +14,7 @@ import { CuratorError } from '../../shared/errors'
 import { readHeader, isSkipped } from '../dicom/header'
 import { loadHuVolume } from '../dicom/loadVolume'
 import { downsampleHu, downsampleMask, halfShape } from '../pipeline/downsample'
+import { dice } from '../pipeline/dice'
 import { surfaceNets } from '../pipeline/surfaceNets'
 import type { Db } from '../store/db'
 import { locateRun, runPair } from '../store/runs'
@@ -99,16 +100,6 @@ export async function getSurface(db: Db, args: { id: number; kind: SurfaceKind; 
 // Dice of two runs never changes: remembered by run ids.
 const diceCache = new Map<string, number>()
 
-export function dice(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) throw new CuratorError('INTERNAL', `Masks of different sizes (${a.length} vs ${b.length} voxels).`)
-  let both = 0
-  let sum = 0
-  for (let i = 0; i < a.length; i++) {
-    both += a[i]! & b[i]!
-    sum += a[i]! + b[i]!
-  }
-  return sum === 0 ? 1 : (2 * both) / sum
-}
 
 export async function compareRuns(db: Db, id: number): Promise<RunComparison | null> {
   const pair = runPair(db, id)

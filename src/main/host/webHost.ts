@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { API_EVENTS, BINARY_METHODS, META_HEADER, type CuratorApi } from '../../shared/api'
+import { API_EVENTS, isBinaryMethod, META_HEADER, type CuratorApi } from '../../shared/api'
 import { CuratorError, type ErrorCode } from '../../shared/errors'
 import { dispatch } from '../router'
 
@@ -129,7 +129,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       }
       const method = pathname.slice('/api/'.length)
       const envelope = await dispatch(opts.api, method, arg)
-      if (envelope.ok && envelope.result && (BINARY_METHODS as readonly string[]).includes(method)) {
+      if (envelope.ok && envelope.result && isBinaryMethod(method)) {
         // Volumes travel as bytes, never as JSON arrays; the small meta rides in a header.
         const { meta, data } = envelope.result as { meta: unknown; data: ArrayBuffer }
         res.writeHead(200, {

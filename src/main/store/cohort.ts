@@ -6,14 +6,15 @@ import type { BulkResult, SkippedFileInfo } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
 import type { Db } from './db'
 
-/** Every skipped file of every root, with the patient folder it belongs to. */
-export function listSkipped(db: Db): SkippedFileInfo[] {
+/** Every skipped file of every root (or under one patient folder), with its patient folder. */
+export function listSkipped(db: Db, folder?: string): SkippedFileInfo[] {
+  const prefix = folder === undefined ? '' : `${folder}/`
   const rows = db
     .prepare(
-      `SELECT r.path AS root, f.path, f.skip_code AS code, f.skip_message AS message
-       FROM files f JOIN roots r ON r.id = f.root_id WHERE f.skip_code IS NOT NULL ORDER BY f.path`,
+      `SELECT f.path, f.skip_code AS code, f.skip_message AS message FROM files f
+       WHERE f.skip_code IS NOT NULL AND substr(f.path, 1, length(@prefix)) = @prefix ORDER BY f.path`,
     )
-    .all() as Array<{ root: string; path: string; code: string; message: string | null }>
+    .all({ prefix }) as Array<{ path: string; code: string; message: string | null }>
   return rows.map((r) => {
     const slash = r.path.indexOf('/')
     return { path: r.path, folder: slash < 0 ? '' : r.path.slice(0, slash), code: r.code, message: r.message ?? '' }

@@ -71,10 +71,13 @@ interface RunResultJson {
   rightLungMl?: number
 }
 
+/** What tells a patient's scans apart when IDs are hashes: the chosen series' description. */
+const SERIES_DESCRIPTION = `(SELECT json_extract(se.info_json, '$.seriesDescription') FROM series se
+          WHERE se.root_id = s.root_id AND se.series_uid = s.series_uid) AS series_description`
+
 const SELECT_SCAN = `
   SELECT s.*, r.path AS root_path,
-         (SELECT json_extract(se.info_json, '$.seriesDescription') FROM series se
-          WHERE se.root_id = s.root_id AND se.series_uid = s.series_uid) AS series_description,
+         ${SERIES_DESCRIPTION},
          run.result_json AS run_result_json, run.flags_json AS run_flags_json,
          run.error_code AS run_error_code, run.error_message AS run_error_message
   FROM scans s
@@ -89,8 +92,7 @@ const SELECT_SCAN = `
 const SELECT_SUMMARY = `
   SELECT s.id, s.folder, s.patient_id, s.series_uid, s.status, s.review, s.slice_count,
          s.spacing_json, s.shape_json, s.geometry_flags_json, s.current_run_id,
-         (SELECT json_extract(se.info_json, '$.seriesDescription') FROM series se
-          WHERE se.root_id = s.root_id AND se.series_uid = s.series_uid) AS series_description,
+         ${SERIES_DESCRIPTION},
          -- numbers as SQL values (exact doubles), arrays and objects as their JSON text
          json_extract(run.result_json, '$.maskFraction') AS r_mask_fraction,
          json_extract(run.result_json, '$.maskFractionNoFill') AS r_mask_fraction_nofill,

@@ -6,7 +6,6 @@
 import {
   API_EVENTS,
   API_METHODS,
-  BINARY_METHODS,
   META_HEADER,
   type BinaryMethod,
   type ApiEvent,
@@ -108,5 +107,3 @@ export async function loadBinary<M extends BinaryMethod>(
   signal.throwIfAborted()
   return r as BinaryResult<M>
 }
-
-export const isBinaryMethod = (m: string): m is BinaryMethod => (BINARY_METHODS as readonly string[]).includes(m)

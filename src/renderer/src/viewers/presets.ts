@@ -2,6 +2,10 @@
  * Rendering presets shared by the 3D view and the slice views. A preset sets the volume's
  * transfer function and the slices' window, so one key changes both consistently.
  */
+/** Mask tints in the slice views: the current run's, and the run before a retry (as its surface). */
+export const MASK_TINT: [number, number, number] = [70, 140, 255]
+export const BEFORE_TINT: [number, number, number] = [255, 150, 50]
+
 export type PresetName = 'lungs' | 'bone' | 'soft'
 
 export interface Preset {

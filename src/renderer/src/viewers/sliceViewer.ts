@@ -6,6 +6,7 @@
  * window, the wheel scrolls slices; keys when focused: ↑/↓, PgUp/PgDn.
  */
 import type { Vec3, VolumeMeta } from '../../../shared/api'
+import { MASK_TINT } from './presets'
 
 export type Plane = 'axial' | 'coronal' | 'sagittal'
 
@@ -46,7 +47,7 @@ export function createSliceViewer(container: HTMLElement, plane: Plane, events: 
   let maskMeta: VolumeMeta | null = null
   let mask: Uint8Array | null = null
   let maskOn = true
-  let maskRgb: [number, number, number] = [70, 140, 255]
+  let maskRgb = MASK_TINT
   let width = 1400
   let level = -300
   let cross: Vec3 = [0, 0, 0]
@@ -243,7 +244,7 @@ export function createSliceViewer(container: HTMLElement, plane: Plane, events: 
       vol = data
       schedule()
     },
-    setMask(m, data, rgb = [70, 140, 255]) {
+    setMask(m, data, rgb = MASK_TINT) {
       maskMeta = m
       mask = data
       maskRgb = rgb

@@ -9,7 +9,7 @@ function SkippedHere(props: { scanFolder: string }): React.JSX.Element | null {
   const [files, setFiles] = useState<SkippedFileInfo[]>([])
   useEffect(() => {
     let live = true
-    api.listSkipped().then((all) => live && setFiles(all.filter((f) => f.path.startsWith(`${props.scanFolder}/`))), () => undefined)
+    api.listSkipped({ folder: props.scanFolder }).then((f) => live && setFiles(f), () => undefined)
     return () => {
       live = false
     }

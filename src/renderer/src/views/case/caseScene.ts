@@ -6,7 +6,7 @@
 import type { Vec3, VolumeBlob, VolumeMeta } from '../../../../shared/api'
 import { loadBinary } from '../../api'
 import { markForInitialCase } from '../../perf'
-import type { PresetName } from '../../viewers/presets'
+import { BEFORE_TINT, MASK_TINT, type PresetName } from '../../viewers/presets'
 import { createSliceViewer, type SliceViewer } from '../../viewers/sliceViewer'
 import { createVolumeViewer, type VolumeViewer } from '../../viewers/volumeViewer'
 import { loadCase, surfaceData } from './loadCase'
@@ -80,7 +80,7 @@ export class CaseScene {
   private showMasks(): void {
     const before = this.showingBefore && this.before
     const m = before ? this.before : this.current
-    for (const s of this.slices) s.setMask(m?.meta ?? null, m?.data ?? null, before ? [255, 150, 50] : [70, 140, 255])
+    for (const s of this.slices) s.setMask(m?.meta ?? null, m?.data ?? null, before ? BEFORE_TINT : MASK_TINT)
   }
 
   /** Loads a case (or another run's mask of it); cancels whatever was loading. */
