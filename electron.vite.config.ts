@@ -33,6 +33,9 @@ export default defineConfig({
     build: {
       // Less code to parse before the first picture (the case view's vtk.js most of all).
       minify: true,
+      // vtk.js is one ~0.9 MB chunk loaded only with the case view: not a warning worth printing
+      // on every first `serve`.
+      chunkSizeWarningLimit: 1200,
       rolldownOptions: {
         input: {
           index: resolve(__dirname, 'src/renderer/index.html'),

@@ -52,6 +52,12 @@ describe('cohort API', () => {
     expect(recent[0]).toMatchObject({ root, db: r.info.dbPath, available: true })
     const skipped = await core.api.listSkipped()
     expect(skipped).toEqual([expect.objectContaining({ path: 'p1/notes.txt', folder: 'p1', code: expect.stringMatching(/^DICOM_/) })])
+    // Before processing a case has no volume to show: a clear NOT_FOUND, not a crash.
+    const first = (await core.api.listScans())[0]!
+    await expect(core.api.getVolume({ id: first.id, kind: 'ct' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/no result yet/) })
+    await expect(core.api.getVolume({ id: first.id, kind: 'ct', runId: 9999 })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(core.api.getVolume({ id: first.id, kind: 'volume' as 'ct' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' })
+    expect(await core.api.compareRuns({ id: first.id })).toBeNull()
     // One patient's skipped files only (the case view asks for these).
     expect(await core.api.listSkipped({ folder: 'p1' })).toEqual(skipped)
     expect(await core.api.listSkipped({ folder: 'p0' })).toEqual([])
