@@ -3,9 +3,9 @@ import type { ScanSummary } from '../../../shared/api'
 import { api } from '../api'
 
 /**
- * Every scan of the database, kept current: a progress event for one scan re-reads the list
- * (coalesced: a burst of events costs one read per 300 ms), so statuses, flags and counts follow
- * the engine wherever it was started.
+ * Every scan of the database, kept current: a scan finishing re-reads the list (coalesced: a
+ * burst of events costs one read per 500 ms — at 5,000 scans a read is ~2 MB), so statuses,
+ * flags and counts follow the engine wherever it was started.
  */
 export function useScans(): { scans: ScanSummary[] | null; error: string | null; refresh(): Promise<void> } {
   const [scans, setScans] = useState<ScanSummary[] | null>(null)
@@ -22,12 +22,15 @@ export function useScans(): { scans: ScanSummary[] | null; error: string | null;
   useEffect(() => {
     api.listScans().then(setScans, (e: Error) => setError(e.message))
     const off = api.onProgress((p) => {
-      if (p.scanId === undefined && p.done !== p.total && p.message !== 'idle') return
+      // A scan that starts is shown by the processing panel; the list changes when one finishes
+      // (or a scan, an open or a run ends).
+      const finished = p.scanId !== undefined && p.status !== 'processing'
+      if (!finished && p.done !== p.total && p.message !== 'idle') return
       if (timer.current) return
       timer.current = setTimeout(() => {
         timer.current = null
         void refresh()
-      }, 300)
+      }, 500)
     })
     return () => {
       off()
