@@ -71,7 +71,10 @@ export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => 
         return child.pid
       },
       postMessage: (m: MainToWorker) => {
-        if (child.connected) child.send(m)
+        // A worker can die between the check and the write (EPIPE). Without a callback Node
+        // raises that as an uncaught error in the engine's process; the exit handler already
+        // turns a dead worker into a failed job, so the write error is only dropped here.
+        if (child.connected) child.send(m, (err) => void err)
       },
       onMessage: (cb) => child.on('message', (m) => cb(m as WorkerToMain)),
       onExit: (cb) => child.on('exit', (code, signal) => cb(code, signal)),
