@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ExportResult } from '../src/shared/api'
@@ -309,7 +309,8 @@ print(json.dumps(sorted(found)))`,
     })
     await new Promise((ok) => child.once('exit', ok))
     expect(existsSync(target)).toBe(false)
-    const again = await exportCli(target)
+    // Resumed with every file flushed to disk before publishing: the same bytes either way.
+    const again = await exportCli(target, '--fsync')
     expect(again.resumed).toBeGreaterThanOrEqual(1)
     expect(existsSync(partial)).toBe(false)
     expect(digest(target)).toEqual(want)
@@ -317,6 +318,40 @@ print(json.dumps(sorted(found)))`,
     const over = await exportCli(out('plain'))
     expect(over.resumed).toBe(0)
     expect(digest(out('plain'))).toEqual(want)
+  }, 300_000)
+
+  it('npy only: ct.npy is the cached file; the HU counts processing wrote are numpy\'s, and a cache without them exports the same bytes and gets them back', async () => {
+    const d = openDb(db)
+    const runDirs = d.prepare("SELECT r.cache_dir FROM scans s JOIN runs r ON r.id = s.current_run_id WHERE s.review = 'accepted'").pluck().all() as string[]
+    d.close()
+    expect(runDirs.length).toBe(4)
+    // Processing counted every HU value of the volume it wrote.
+    const oracle = `import sys, numpy as np
+raw = open(sys.argv[1], 'rb').read()
+assert raw[:8] == b'CTCHUCT1'
+n = int.from_bytes(raw[8:12], 'little')
+pairs = np.frombuffer(raw, '<i4', 2 * n, 12).reshape(n, 2)
+v, k = np.unique(np.load(sys.argv[2]), return_counts=True)
+print(np.array_equal(pairs[:, 0], v), np.array_equal(pairs[:, 1].view('<u4'), k))`
+    for (const r of runDirs) expect((await python(['-c', oracle, join(r, 'hu_counts.bin'), join(r, 'resampled.npy')])).trim()).toBe('True True')
+
+    const a = await exportCli(out('npy-a'), '--format', 'npy')
+    const m = manifest(out('npy-a'))
+    expect(files(out('npy-a'))).toEqual(['dataset.json', 'load_example.py', 'manifest.csv', 'manifest.json', ...m.cases.flatMap((c) => [`cases/${c.id}/ct.npy`, `cases/${c.id}/lung.npy`])].sort())
+    const cachedCt = new Set(runDirs.map((r) => createHash('sha256').update(readFileSync(join(r, 'resampled.npy'))).digest('hex')))
+    for (const c of m.cases) expect(cachedCt.has(digest(out('npy-a'))[`cases/${c.id}/ct.npy`]!)).toBe(true)
+    // Masks and the dataset's mean agree with the export that read every voxel.
+    const full = digest(out('plain'))
+    const npyOnly = digest(out('npy-a'))
+    for (const c of m.cases) expect(npyOnly[`cases/${c.id}/lung.npy`]).toBe(full[`cases/${c.id}/lung.npy`])
+    expect(a.pixelMean).toBe(plain.pixelMean)
+
+    // A cache written before processing counted: the same dataset, and the counts are kept for next time.
+    for (const r of runDirs) rmSync(join(r, 'hu_counts.bin'))
+    const b = await exportCli(out('npy-b'), '--format', 'npy')
+    expect(b.pixelMean).toBe(a.pixelMean)
+    expect(digest(out('npy-b'))).toEqual(digest(out('npy-a')))
+    for (const r of runDirs) expect(existsSync(join(r, 'hu_counts.bin'))).toBe(true)
   }, 300_000)
 
   it('refuses a target that is not an earlier export, or inside a source folder', async () => {

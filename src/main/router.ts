@@ -80,6 +80,7 @@ export const schemas = {
       layout: z.enum(['plain', 'nnunet', 'monai']).optional(),
       dilateMm: z.number().min(0).max(50).optional(),
       normalized: z.boolean().optional(),
+      fsync: z.boolean().optional(),
     })
     .strict(),
   openDataset: z

@@ -174,6 +174,12 @@ export interface ExportArgs {
   dilateMm?: number
   /** Also write `ct_norm.npy` (float32, normalised to [−1000, 400] HU, centred on the dataset's mean). @default false */
   normalized?: boolean
+  /**
+   * Flush every file to the disk before the dataset is published, so not even a power cut or an
+   * OS crash can leave a published dataset with empty files. Without it the export is as durable
+   * as `cp`: a killed export still leaves nothing half-written at the target. @default false
+   */
+  fsync?: boolean
 }
 
 /** Why a scan was left out of an export. */

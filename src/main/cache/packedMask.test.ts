@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { decodePackedMask, encodePackedMask, packBits, unpackBits } from './packedMask'
+import { countBits, decodePackedMask, encodePackedMask, packBits, unpackBits } from './packedMask'
 
 describe('packBits / unpackBits', () => {
   it('puts voxel i in bit i % 8 of byte i / 8 (NumPy bitorder little)', () => {
@@ -17,6 +17,24 @@ describe('packBits / unpackBits', () => {
     mask[42] = 1
     const back = unpackBits(packBits(mask), mask.length)
     expect([...back]).toEqual([...mask].map((v) => (v ? 1 : 0)))
+  })
+
+  it('unpacks every byte value the same into an aligned or unaligned output, and counts set voxels', () => {
+    // All 256 byte values, then a partial byte; random voxels beside them.
+    const n = 256 * 8 + 5
+    const mask = new Uint8Array(n)
+    for (let b = 0; b < 256; b++) for (let k = 0; k < 8; k++) mask[b * 8 + k] = (b >> k) & 1
+    mask[n - 1] = 1
+    mask[n - 3] = 1
+    const packed = packBits(mask)
+    expect([...unpackBits(packed, n)]).toEqual([...mask])
+    const unaligned = new Uint8Array(n + 1).subarray(1)
+    expect([...unpackBits(packed, n, unaligned)]).toEqual([...mask])
+    let set = 0
+    for (const v of mask) set += v
+    expect(countBits(packed, n)).toBe(set)
+    // Bits past n in the last byte are not voxels.
+    expect(countBits(new Uint8Array([255, 255]), 10)).toBe(10)
   })
 
   it('refuses a packed buffer too short for the voxel count', () => {

@@ -93,11 +93,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--layout <layout>', 'plain folders, nnU-Net v2 raw, or plain + MONAI datalist').choices(['plain', 'nnunet', 'monai']).default('plain'))
     .option('--dilate-mm <r>', 'dilate the exported lung mask by a ball of r mm', num(0, 50), 0)
     .option('--normalized', 'also write ct_norm.npy (float32, [-1000, 400] HU, centred on the dataset mean)')
+    .option('--fsync', 'flush every file to disk before publishing (safe against a power cut; slower)')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         outDir: string,
-        o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; json?: boolean },
+        o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; fsync?: boolean; json?: boolean },
       ) => {
         const { runExport } = await import('./commands/export')
         await runExport(outDir, o)

@@ -10,20 +10,23 @@
  * counts) is in `.partial/.state/`; an interrupted export of the same selection and options
  * keeps finished cases and redoes the rest. No timestamps and no paths of this machine are
  * written, and gzip runs with MTIME 0, so two exports of one database are byte-identical.
+ * With `fsync`, each case's files are flushed while the next case is written, and everything
+ * before the rename, so even a power cut cannot publish a dataset with empty files.
  */
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { ExportArgs, ExportResult, ExportSkipped, ProgressEvent, Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
-import { readMask, readResampled } from '../cache/volumes'
+import { type PackedMask, unpackBits } from '../cache/packedMask'
+import { type CachedVolume, plainResampledFile, readHuCounts, readMask, readPackedMask, readResampled, writeHuCounts } from '../cache/volumes'
 import { npyHeader } from '../io/npy'
 import { dilateBall } from '../pipeline/morphology'
 import type { Db } from '../store/db'
 import { listRoots } from '../store/scans'
 import { resampledAffine, type Affine } from './affine'
 import { casePaths, datasetJson, LOAD_EXAMPLE_PY, manifestCsv, manifestJson, monaiDatalist, type ExportOptions, type ManifestRow } from './documents'
-import { exists, fsyncDir, listTree, removeTree, syncTree, writeChunks } from './files'
+import { copyFileAtomic, exists, fsyncDir, listTree, removeTree, syncFiles, syncTree, writeChunks, writeUnpacked } from './files'
 import { gzipParallel } from './gzip'
 import { niftiHeader } from './nifti'
 import { HuCounts, normalizeVolume } from './normalize'
@@ -107,35 +110,55 @@ export async function exportDataset(args: ExportArgs, deps: ExportDeps): Promise
     const rows: ManifestRow[] = []
     const written: ExportCase[] = []
     let resumed = 0
-    // One case is read while the one before is compressed and written.
-    let next: Promise<Loaded | ExportSkipped> | null = null
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[i]!
+    // With fsync: each case is flushed while the next ones are written (the kernel writes back in parallel).
+    const flushing: Array<Promise<void>> = []
+    const exportOne = async (c: ExportCase): Promise<Outcome> => {
       const marker = await readMarker(tmp, c.name)
-      let loaded: Loaded | ExportSkipped | null = null
-      if (!marker) loaded = await (next ?? loadCase(c))
-      next = null
-      const following = cases[i + 1]
-      if (following && !(await readMarker(tmp, following.name))) next = loadCase(following)
-      if (marker) {
-        resumed++
-        rows.push(marker.row)
-        for (const [hu, k] of marker.counts) counts.counts[hu + 32768]! += k
-        counts.total += marker.counts.reduce((a, [, k]) => a + k, 0)
-        written.push(c)
-      } else if (loaded && 'code' in loaded) {
-        skipped.push(loaded)
-      } else if (loaded) {
-        const m = await writeCase(tmp, c, loaded, o, secret)
-        rows.push(m.row)
-        counts.merge(m.caseCounts)
-        written.push(c)
-        timedDone++
+      if (marker) return { kind: 'resumed', marker }
+      const loaded = await loadCase(c, o)
+      if ('code' in loaded) return { kind: 'skipped', skip: loaded }
+      const row = await writeCase(tmp, c, loaded, o, secret)
+      if (args.fsync) {
+        const f = syncFiles(tmp, Object.values(row.files))
+        f.catch(() => undefined) // awaited below; not an unhandled rejection meanwhile
+        flushing.push(f)
       }
-      done++
-      progress(c.name)
+      return { kind: 'written', row, counts: loaded.counts }
     }
-    await next?.catch(() => undefined)
+    // A few cases in flight, taken in order: one is read while others are copied, compressed and
+    // written (a NIfTI case holds its volumes in memory, so fewer of those).
+    const window = o.formats.includes('nifti') ? 2 : 3
+    const inFlight: Array<Promise<Outcome>> = []
+    let launched = 0
+    try {
+      for (const c of cases) {
+        while (launched < cases.length && inFlight.length < window) {
+          const p = exportOne(cases[launched++]!)
+          p.catch(() => undefined) // handled in order below
+          inFlight.push(p)
+        }
+        const out = await inFlight.shift()!
+        if (out.kind === 'resumed') {
+          resumed++
+          rows.push(out.marker.row)
+          addCounts(counts, out.marker.counts)
+          written.push(c)
+        } else if (out.kind === 'skipped') {
+          skipped.push(out.skip)
+        } else {
+          rows.push(out.row)
+          addCounts(counts, out.counts)
+          written.push(c)
+          timedDone++
+        }
+        done++
+        progress(c.name)
+      }
+    } catch (err) {
+      // Nothing keeps writing into the partial folder once the export has failed.
+      await Promise.allSettled([...inFlight, ...flushing])
+      throw err
+    }
     if (rows.length === 0) throw new CuratorError('NOT_FOUND', `Nothing could be exported: ${summarise(skipped)}.`)
 
     const pixelMean = counts.normalizedMean()
@@ -167,9 +190,12 @@ export async function exportDataset(args: ExportArgs, deps: ExportDeps): Promise
     // A .tmp left by a killed run whose file was later written whole: not part of the dataset.
     for (const f of files.filter((f) => f.endsWith('.tmp'))) await unlink(join(tmp, f))
     const final = files.filter((f) => !f.endsWith('.tmp'))
-    await syncTree(tmp, final)
+    if (args.fsync) {
+      await Promise.all(flushing)
+      await syncTree(tmp, final)
+    }
     const bytes = await treeBytes(tmp, final)
-    await publish(tmp, outDir, previous)
+    await publish(tmp, outDir, previous, args.fsync ?? false)
 
     db.transaction(() => {
       const ins = db.prepare('INSERT INTO export_items (export_id, scan_id, run_id, name) VALUES (?, ?, ?, ?)')
@@ -183,18 +209,62 @@ export async function exportDataset(args: ExportArgs, deps: ExportDeps): Promise
   }
 }
 
+type Outcome =
+  | { kind: 'resumed'; marker: CaseMarker }
+  | { kind: 'skipped'; skip: ExportSkipped }
+  | { kind: 'written'; row: ManifestRow; counts: Array<[number, number]> }
+
 interface Loaded {
-  ct: Int16Array
-  mask: Uint8Array
+  /** The CT's voxels, read only when a format needs them (NIfTI) or the cached file cannot simply be copied. */
+  ct: Int16Array | null
+  /** The cache's `resampled.npy` when `ct.npy` can be a copy of it. */
+  ctFile: string | null
+  /** [hu, count] for every HU value present: the dataset mean and histogram. */
+  counts: Array<[number, number]>
+  /** The fill mask: unpacked when a format needs every voxel in memory (NIfTI, dilation), else still packed and unpacked as it is written. */
+  mask: Uint8Array | PackedMask
+  maskVoxels: number
   shape: Vec3
 }
 
-async function loadCase(c: ExportCase): Promise<Loaded | ExportSkipped> {
+async function loadCase(c: ExportCase, o: ExportOptions): Promise<Loaded | ExportSkipped> {
+  const shape = c.resampledShape
+  const n = shape[0] * shape[1] * shape[2]
   try {
-    const [ct, mask] = await Promise.all([readResampled(c.cacheDir), readMask(c.cacheDir, 'fill')])
-    if (ct.shape.join() !== mask.shape.join() || ct.shape.join() !== c.resampledShape.join())
-      throw new CuratorError('INTERNAL', `cached volumes disagree on shape (${ct.shape.join('×')} vs ${mask.shape.join('×')})`)
-    return { ct: ct.data, mask: mask.data, shape: ct.shape }
+    // What processing counted and wrote beside the volume saves reading it again: an npy-only
+    // export of a fresh cache is file copies plus the masks.
+    const needVoxels = o.formats.includes('nifti')
+    const streamMask = !needVoxels && o.dilateMm === 0
+    const [mask, stored, ctFile] = await Promise.all([
+      readFillMask(c.cacheDir, streamMask),
+      readHuCounts(c.cacheDir),
+      needVoxels ? null : plainResampledFile(c.cacheDir, shape),
+    ])
+    if (mask.shape.join() !== shape.join())
+      throw new CuratorError('INTERNAL', `cached volumes disagree on shape (${shape.join('×')} vs ${mask.shape.join('×')})`)
+    let counts = stored && stored.reduce((a, [, k]) => a + k, 0) === n ? stored : null
+    let ct: Int16Array | null = null
+    if (needVoxels || !ctFile || !counts) {
+      const vol = await readResampled(c.cacheDir)
+      if (vol.shape.join() !== shape.join())
+        throw new CuratorError('INTERNAL', `cached volumes disagree on shape (${vol.shape.join('×')} vs ${shape.join('×')})`)
+      ct = vol.data
+      if (!counts) {
+        const h = new HuCounts()
+        await h.addYielding(ct)
+        counts = []
+        for (let i = 0; i < 65536; i++) if (h.counts[i]) counts.push([i - 32768, h.counts[i]!])
+        // A run folder from before processing wrote them: the next export reads them instead.
+        await writeHuCounts(c.cacheDir, h.counts).catch(() => undefined)
+      }
+    }
+    if ('bits' in mask) return { ct, ctFile: ct ? null : ctFile, counts, mask, maskVoxels: mask.voxelsSet, shape }
+    let maskVoxels = mask.voxelsSet
+    if (maskVoxels === undefined) {
+      maskVoxels = 0
+      for (let i = 0; i < mask.data.length; i++) maskVoxels += mask.data[i]!
+    }
+    return { ct, ctFile: ct ? null : ctFile, counts, mask: mask.data, maskVoxels, shape }
   } catch (err) {
     const e = err as CuratorError
     return {
@@ -206,44 +276,52 @@ async function loadCase(c: ExportCase): Promise<Loaded | ExportSkipped> {
   }
 }
 
+function addCounts(into: HuCounts, counts: ReadonlyArray<readonly [number, number]>): void {
+  for (const [hu, k] of counts) {
+    into.counts[hu + 32768]! += k
+    into.total += k
+  }
+}
+
 const bytesOf = (a: Int16Array | Uint8Array | Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
 
-async function writeCase(
-  tmp: string,
-  c: ExportCase,
-  v: Loaded,
-  o: ExportOptions,
-  secret: Buffer,
-): Promise<{ row: ManifestRow; caseCounts: HuCounts }> {
+async function writeCase(tmp: string, c: ExportCase, v: Loaded, o: ExportOptions, secret: Buffer): Promise<ManifestRow> {
   const affine: Affine = resampledAffine(c.geometry, v.shape)
   const spacing: Vec3 = [affine.pixdim[2], affine.pixdim[1], affine.pixdim[0]]
+  const n = v.shape[0] * v.shape[1] * v.shape[2]
   let lung = v.mask
-  if (o.dilateMm > 0) lung = dilateBall(v.mask, v.shape, spacing, o.dilateMm)
+  let inMask = v.maskVoxels
+  if (o.dilateMm > 0) {
+    lung = dilateBall(unpacked(v.mask, n), v.shape, spacing, o.dilateMm)
+    inMask = 0
+    for (let i = 0; i < lung.length; i++) inMask += lung[i]!
+  }
   const paths = casePaths(c.name, o)
   for (const p of Object.values(paths)) await mkdir(dirname(join(tmp, p)), { recursive: true })
 
   const writes: Array<Promise<unknown>> = []
-  if (paths.ct) writes.push(writeChunks(join(tmp, paths.ct), [npyHeader('int16', v.shape), bytesOf(v.ct)]))
-  if (paths.lung) writes.push(writeChunks(join(tmp, paths.lung), [npyHeader('uint8', v.shape), bytesOf(lung)]))
+  if (paths.ct) {
+    const dest = join(tmp, paths.ct)
+    writes.push(v.ctFile ? copyFileAtomic(v.ctFile, dest) : writeChunks(dest, [npyHeader('int16', v.shape), bytesOf(v.ct!)]))
+  }
+  if (paths.lung) {
+    const dest = join(tmp, paths.lung)
+    writes.push(lung instanceof Uint8Array ? writeChunks(dest, [npyHeader('uint8', v.shape), bytesOf(lung)]) : writeUnpacked(dest, npyHeader('uint8', v.shape), lung.bits, n))
+  }
   if (paths.ctNifti) {
     const descrip = 'ct-curator export'
     const ctHead = niftiHeader({ dtype: 'int16', shape: v.shape, affine, descrip })
     const lungHead = niftiHeader({ dtype: 'uint8', shape: v.shape, affine, descrip, intentCode: 1002 })
-    writes.push(gzipParallel([ctHead, bytesOf(v.ct)]).then((gz) => writeChunks(join(tmp, paths.ctNifti!), gz)))
-    writes.push(gzipParallel([lungHead, bytesOf(lung)]).then((gz) => writeChunks(join(tmp, paths.lungNifti!), gz)))
+    writes.push(gzipParallel([ctHead, bytesOf(v.ct!)]).then((gz) => writeChunks(join(tmp, paths.ctNifti!), gz)))
+    writes.push(gzipParallel([lungHead, bytesOf(unpacked(lung, n))]).then((gz) => writeChunks(join(tmp, paths.lungNifti!), gz)))
   }
-  // Counted while the thread pool compresses and writes.
-  const caseCounts = new HuCounts()
-  await caseCounts.addYielding(v.ct)
-  let inMask = 0
-  for (let i = 0; i < lung.length; i++) inMask += lung[i]!
   await Promise.all(writes)
 
   const row: ManifestRow = {
     id: c.name,
     shape: v.shape,
     spacing,
-    maskFraction: inMask / lung.length,
+    maskFraction: inMask / n,
     lungVolumeMl: c.maskVolumeMl,
     flags: c.flagCodes,
     review: c.review,
@@ -255,11 +333,16 @@ async function writeCase(
     affineAssumed: affine.assumed,
     files: paths,
   }
-  const sparse: Array<[number, number]> = []
-  for (let i = 0; i < 65536; i++) if (caseCounts.counts[i]) sparse.push([i - 32768, caseCounts.counts[i]!])
-  await writeChunks(join(tmp, STATE_DIR, `${c.name}.json`), [Buffer.from(JSON.stringify({ row, counts: sparse } satisfies CaseMarker))])
-  return { row, caseCounts }
+  await writeChunks(join(tmp, STATE_DIR, `${c.name}.json`), [Buffer.from(JSON.stringify({ row, counts: v.counts } satisfies CaseMarker))])
+  return row
 }
+
+/** Packed when asked and the cache holds it packed; unpacked otherwise. */
+async function readFillMask(runDir: string, packed: boolean): Promise<PackedMask | CachedVolume<Uint8Array>> {
+  return (packed && (await readPackedMask(runDir, 'fill'))) || readMask(runDir, 'fill')
+}
+
+const unpacked = (m: Uint8Array | PackedMask, n: number): Uint8Array => (m instanceof Uint8Array ? m : unpackBits(m.bits, n))
 
 async function readMarker(tmp: string, name: string): Promise<CaseMarker | null> {
   try {
@@ -301,14 +384,15 @@ async function targetState(outDir: string): Promise<Previous> {
 }
 
 /** The partial folder takes the target's name; an earlier export is moved aside, then removed. */
-async function publish(tmp: string, outDir: string, previous: Previous): Promise<void> {
+async function publish(tmp: string, outDir: string, previous: Previous, durable: boolean): Promise<void> {
   // Left by a run killed between the two renames below, once its successor is in place.
   const old = join(dirname(outDir), `.${basename(outDir)}.old`)
   await removeTree(old)
   if (previous === 'empty') await rmdir(outDir)
   else if (previous === 'export') await rename(outDir, old)
   await rename(tmp, outDir)
-  await fsyncDir(dirname(outDir))
+  // A directory fsync commits the file system's journal, which waits for every dirty page written above.
+  if (durable) await fsyncDir(dirname(outDir))
   await removeTree(old)
 }
 

@@ -15,7 +15,7 @@ import type { HeaderRecord } from '../dicom/types'
 import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
 import { writeFileAtomic, writeNpyAtomic } from '../io/atomic'
-import { HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writePackedMask } from '../cache/volumes'
+import { HU_COUNTS_FILE, HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writeHuCounts, writePackedMask } from '../cache/volumes'
 import { type Preview, renderPreview } from '../pipeline/preview'
 import { BufferPool, Carver } from './bufferPool'
 import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
@@ -265,6 +265,8 @@ async function stages(
     outputs.push({ name: HALF_FILE, fileBytes: await writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape)) })
     outputs.push({ name: HALF_MASK_FILE, fileBytes: await writeHalfMask(outDir, halfMask, halfShape(grid.outShape)) })
   }
+  // The export's dataset mean and histogram come from these instead of every voxel again.
+  if (p.output === 'cache') outputs.push({ name: HU_COUNTS_FILE, fileBytes: await writeHuCounts(outDir, hist.perValue) })
   for (const s of surfaces) {
     const bytes = encodeSurface(s.mesh)
     await writeFileAtomic(join(outDir, surfaceFile(s.kind)), [bytes])

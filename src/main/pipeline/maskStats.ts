@@ -330,6 +330,8 @@ export interface Histogram {
   /** bins + 1 edges, as numpy.histogram returns them. */
   edges: Float64Array
   counts: Float64Array
+  /** The count of every int16 value (index = HU + 32768), which the bins are made from. */
+  perValue: Float64Array
 }
 
 /**
@@ -366,7 +368,7 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
   const edges = new Float64Array(bins + 1)
   for (let i = 0; i <= bins; i++) edges[i] = i * step + first
   edges[bins] = last
-  if (image.length === 0) return { edges, counts }
+  if (image.length === 0) return { edges, counts, perValue }
   const norm = bins / (last - first)
   for (let k = lo + 32768; k <= hi + 32768; k++) {
     if (perValue[k] === 0) continue
@@ -377,5 +379,5 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
     if (v >= edges[idx + 1]! && idx !== bins - 1) idx++
     counts[idx]! += perValue[k]!
   }
-  return { edges, counts }
+  return { edges, counts, perValue }
 }

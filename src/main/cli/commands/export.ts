@@ -15,7 +15,7 @@ export function parseFormats(list: string): ExportFormat[] {
 
 export async function runExport(
   outDir: string,
-  o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; json?: boolean },
+  o: { db: string; include: 'accepted' | 'done' | 'all'; format: string; layout: 'plain' | 'nnunet' | 'monai'; dilateMm: number; normalized?: boolean; fsync?: boolean; json?: boolean },
 ): Promise<void> {
   const formats = parseFormats(o.format)
   // An export reads a curated database; a mistyped path must not create an empty one.
@@ -32,6 +32,7 @@ export async function runExport(
       layout: o.layout,
       dilateMm: o.dilateMm,
       normalized: o.normalized ?? false,
+      fsync: o.fsync ?? false,
     })
     progress.done()
     if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')

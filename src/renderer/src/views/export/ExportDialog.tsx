@@ -74,6 +74,7 @@ export function ExportDialog({ open, onClose }: ExportDialogProps): React.JSX.El
   const [layout, setLayout] = useState<ExportLayout>('plain')
   const [dilate, setDilate] = useState('0')
   const [normalized, setNormalized] = useState(false)
+  const [fsync, setFsync] = useState(false)
   const [running, setRunning] = useState(false)
   const [progress, setProgress] = useState<ProgressEvent | null>(null)
   const [result, setResult] = useState<ExportResult | null>(null)
@@ -128,7 +129,7 @@ export function ExportDialog({ open, onClose }: ExportDialogProps): React.JSX.El
     setResult(null)
     setProgress(null)
     try {
-      setResult(await api.exportDataset({ outDir: outDir.trim(), include, formats: chosen, layout, dilateMm, normalized }))
+      setResult(await api.exportDataset({ outDir: outDir.trim(), include, formats: chosen, layout, dilateMm, normalized, fsync }))
     } catch (err) {
       const e = err as { code?: string; message?: string }
       setError(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`)
@@ -201,6 +202,13 @@ export function ExportDialog({ open, onClose }: ExportDialogProps): React.JSX.El
           <span>
             <input type="checkbox" data-testid="export-normalized" checked={normalized} disabled={running} onChange={(e) => setNormalized(e.target.checked)} />{' '}
             <span style={s.hint}>also ct_norm.npy: [−1000, 400] HU to [0, 1], minus the dataset's mean</span>
+          </span>
+        </label>
+        <label style={s.row}>
+          <span>Flush to disk</span>
+          <span>
+            <input type="checkbox" data-testid="export-fsync" checked={fsync} disabled={running} onChange={(e) => setFsync(e.target.checked)} />{' '}
+            <span style={s.hint}>safe even against a power cut right after the export; slower</span>
           </span>
         </label>
 
