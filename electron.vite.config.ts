@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           worker: resolve(__dirname, 'src/main/jobs/worker.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          // The pipeline's helper thread (src/main/jobs/helperThreads.ts looks for it here).
+          helperThread: resolve(__dirname, 'src/main/jobs/helperThread.ts'),
         },
       },
     },

@@ -83,7 +83,7 @@ function readNativeInto(fd: number, head: Uint8Array, headLen: number, h: Header
  *   volume back: first writes into fresh memory cost a page fault per 4 KiB, which on some
  *   machines is half the load time of a 512×512×300 series.
  */
-export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: PipelineMode, reuse?: ArrayBuffer): Promise<HuVolume> {
+export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: PipelineMode, reuse?: ArrayBufferLike): Promise<HuVolume> {
   if (ordered.length === 0) throw new CuratorError('NO_SERIES', 'No slices to load.')
   const { rows, columns } = ordered[0]!
   const plane = rows * columns

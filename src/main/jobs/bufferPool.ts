@@ -8,9 +8,12 @@ import { outOfMemory } from '../../shared/errors'
  *
  * A buffer taken from the pool holds whatever its last user left: callers must write every
  * element they later read.
+ *
+ * Fresh buffers are SharedArrayBuffers, so the resampling's helper threads can work on the
+ * volumes in place (pipeline/zoomThreads.ts); on one thread they behave as plain ones.
  */
 export class BufferPool {
-  private free: ArrayBuffer[] = []
+  private free: ArrayBufferLike[] = []
 
   /**
    * @param keep buffers kept between uses (the largest ones); more are left to the GC.
@@ -23,7 +26,7 @@ export class BufferPool {
   ) {}
 
   /** The smallest free buffer of at least `bytes`, or a new one of exactly `bytes`. */
-  take(bytes: number): ArrayBuffer {
+  take(bytes: number): ArrayBufferLike {
     let best = -1
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i]!
@@ -31,7 +34,7 @@ export class BufferPool {
     }
     if (best < 0) {
       try {
-        return new ArrayBuffer(bytes)
+        return new SharedArrayBuffer(bytes)
       } catch (err) {
         throw outOfMemory(`${(bytes / 1e6).toFixed(0)} MB: ${(err as Error).message}`)
       }
@@ -39,12 +42,12 @@ export class BufferPool {
     return this.free.splice(best, 1)[0]!
   }
 
-  give(buffer: ArrayBuffer): void {
+  give(buffer: ArrayBufferLike): void {
     if (this.free.includes(buffer)) return
     this.free.push(buffer)
     this.free.sort((a, b) => b.byteLength - a.byteLength)
     // The largest that fit under the cap, at most `keep` of them.
-    const kept: ArrayBuffer[] = []
+    const kept: ArrayBufferLike[] = []
     let held = 0
     for (const b of this.free) {
       if (kept.length === this.keep || held + b.byteLength > this.maxBytes) continue
@@ -66,9 +69,9 @@ export class BufferPool {
  */
 export class Carver {
   private at = 0
-  readonly extra: ArrayBuffer[] = []
+  readonly extra: ArrayBufferLike[] = []
   constructor(
-    private readonly buffer: ArrayBuffer,
+    private readonly buffer: ArrayBufferLike,
     private readonly pool: BufferPool,
   ) {}
 

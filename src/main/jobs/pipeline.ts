@@ -4,11 +4,10 @@
  * database and to `result.json`. The CLI's `preprocess` and the workers both run this.
  */
 import { join } from 'node:path'
-import type { Flag, PipelineMode, SurfaceKind, Vec3 } from '../../shared/api'
+import type { Flag, PipelineMode, Vec3 } from '../../shared/api'
 import { encodeSurface, surfaceFile } from '../cache/surfaces'
 import { HALF_FILE, HALF_MASK_FILE, writeHalfMask } from '../cache/halfVolume'
-import { downsampleHu, downsampleMask, halfShape } from '../pipeline/downsample'
-import { type Mesh, surfaceNets } from '../pipeline/surfaceNets'
+import { downsampleHu, halfShape } from '../pipeline/downsample'
 import { assertPlausibleGeometry, computeGeometry } from '../dicom/geometry'
 import { loadHuVolume } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
@@ -16,15 +15,15 @@ import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
 import { writeFileAtomic, writeNpyAtomic } from '../io/atomic'
 import { HU_COUNTS_FILE, HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writeHuCounts, writePackedMask } from '../cache/volumes'
-import { type Preview, renderPreview } from '../pipeline/preview'
+import type { Preview } from '../pipeline/preview'
+import { type AfterSegment, contourAndPreview } from '../pipeline/afterSegment'
 import { BufferPool, Carver } from './bufferPool'
 import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
 import { closeBall } from '../pipeline/morphology'
 import { resampleGrid } from '../pipeline/resampleGrid'
-import { zoomCubic } from '../pipeline/resampleBSpline'
-import { zoomScratchLength } from '../pipeline/resampleSeparable'
-import { zoomLinear } from '../pipeline/resampleLinear'
-import { SEED_AIR_THRESHOLD_HU, segmentLungsSeedBoth } from '../pipeline/segmentLungs'
+import { zoomScratchLength, ZoomPasses } from '../pipeline/resampleSeparable'
+import { onHelper, segmentLungsSeedBothParallel, warmHelpers, zoomParallel } from './helperThreads'
+import { SEED_AIR_THRESHOLD_HU } from '../pipeline/segmentLungs'
 import { segmentLungsRobust } from '../pipeline/segmentLungsRobust'
 
 export type Stage = 'hu' | 'resampled' | 'mask'
@@ -149,6 +148,8 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
   const t = timer(onStage)
+  // The resampling's helper threads load while the slices are read.
+  if (p.stage !== 'hu') warmHelpers()
   const geom = computeGeometry(headers, p.mode)
   assertPlausibleGeometry(geom, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)
@@ -171,8 +172,8 @@ async function stages(
   root: string,
   outDir: string,
   pool: BufferPool,
-  sourceBuf: ArrayBuffer,
-  taken: ArrayBuffer[],
+  sourceBuf: ArrayBufferLike,
+  taken: ArrayBufferLike[],
 ): Promise<PipelineResult> {
   const vol = await loadHuVolume(root, ordered, p.mode, sourceBuf)
   const hu = vol.hu
@@ -202,14 +203,24 @@ async function stages(
 
   const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
   const m = grid.outShape[0] * grid.outShape[1] * grid.outShape[2]
-  const scratchBuf = pool.take(zoomScratchLength(vol.shape, grid.outShape) * 4)
-  taken.push(scratchBuf)
-  // The resampled volume overwrites the source it is made from (the zoom reads the source in
-  // its first pass only); hu.npy, when kept, is on disk by now.
-  let dstBuf = hu.buffer as ArrayBuffer
-  if (dstBuf.byteLength < m * 2) taken.push((dstBuf = pool.take(m * 2)))
-  const buffers = { scratch: new Float32Array(scratchBuf), dst: new Int16Array(dstBuf, 0, m) }
-  const image = (p.resample === 'linear' ? zoomLinear : zoomCubic)(hu, vol.shape, grid.outShape, buffers)
+  // Two volumes of memory, not three: where the float32 intermediate fits in the source's bytes
+  // (the usual chest: 0.7 mm pixels to 1 mm) it is written over the source and the result gets
+  // its own buffer; otherwise the intermediate gets one and the result overwrites the source
+  // (the zoom reads the source in its first pass only). hu.npy, when kept, is on disk by now.
+  // The masks then live in whichever buffer held the intermediate.
+  const need = zoomScratchLength(vol.shape, grid.outShape)
+  let scratchBuf: ArrayBufferLike
+  let dstBuf: ArrayBufferLike
+  if (hu.byteOffset === 0 && ZoomPasses.midFitsInSource(vol.shape, grid.outShape)) {
+    scratchBuf = hu.buffer
+    taken.push((dstBuf = pool.take(m * 2)))
+  } else {
+    taken.push((scratchBuf = pool.take(need * 4)))
+    dstBuf = hu.buffer
+    if (dstBuf.byteLength < m * 2) taken.push((dstBuf = pool.take(m * 2)))
+  }
+  const buffers = { scratch: new Float32Array(scratchBuf, 0, need), dst: new Int16Array(dstBuf, 0, m) }
+  const image = await zoomParallel(p.resample, hu, vol.shape, grid.outShape, buffers)
   t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
   result.resampledShape = grid.outShape
   result.resampledSpacing = grid.reportedSpacing
@@ -224,14 +235,14 @@ async function stages(
   }
   if (p.stage === 'resampled') return result
 
-  // The scratch is free once resampled: the masks and the stats' working mask live in it.
+  // The intermediate's buffer is free once resampled: the masks and the stats' working mask live in it.
   // The viewer's quick first picture, halved before a closing changes the image in memory.
   const half = p.output === 'cache' ? downsampleHu(image, grid.outShape) : null
   if (half) t.lap('half')
   const carve = new Carver(scratchBuf, pool)
   let masks: Masks
   try {
-    masks = computeMasks(p, image, grid.outShape, grid.reportedSpacing, carve, t)
+    masks = await computeMasks(p, image, grid.outShape, grid.reportedSpacing, carve, t)
   } catch (err) {
     // The buffers go back to the pool on return: the write must be done with them first.
     await writingResampled.catch(() => undefined)
@@ -249,17 +260,15 @@ async function stages(
       : [writeNpyAtomic(join(outDir, MASK_FILE.fill), fill, grid.outShape), writeNpyAtomic(join(outDir, MASK_FILE.nofill), noFill, grid.outShape)],
   )
   t.lap('packMasks')
-  // Contoured while the masks are written, so the renderer never runs marching cubes: the lung
-  // surface from the halved mask (the 2 mm grid the viewer's quick level also shows).
-  const halfMask = downsampleMask(fill, grid.outShape)
-  t.lap('halfMask')
-  const surfaces = computeSurfaces(image, halfMask, grid.outShape, grid.reportedSpacing)
+  // Contoured (on the helper thread, while the flags were measured), so the renderer never runs
+  // marching cubes: the lung surface from the halved mask (the 2 mm grid the viewer's quick
+  // level also shows).
+  const { halfMask, surfaces, preview } = await masks.after
   t.lap('surface')
   const written = await writingMasks
   for (const w of written) if (w.status === 'rejected') throw w.reason
   const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
   outputs.push({ name: maskFiles[0], fileBytes: fillBytes! }, { name: maskFiles[1], fileBytes: noFillBytes! })
-  const preview = renderPreview(image, fill, grid.outShape, grid.reportedSpacing)
   outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
   if (half) {
     outputs.push({ name: HALF_FILE, fileBytes: await writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape)) })
@@ -285,32 +294,21 @@ async function stages(
   return result
 }
 
-/**
- * The lung surface on a 2 mm grid (a ~50 k triangle mesh for a chest), and metal — voxels at
- * the metal flag's threshold, any voxel of a coarse cell counting so wires survive — when any.
- */
-function computeSurfaces(image: Int16Array, halfFill: Uint8Array, shape: Vec3, spacing: Vec3): Array<{ kind: SurfaceKind; mesh: Mesh }> {
-  const lung = surfaceNets({ mask: halfFill }, halfShape(shape), [spacing[0] * 2, spacing[1] * 2, spacing[2] * 2], {
-    step: 1,
-    originMm: [spacing[0] / 2, spacing[1] / 2, spacing[2] / 2],
-  })
-  const out: Array<{ kind: SurfaceKind; mesh: Mesh }> = [{ kind: 'lung', mesh: lung }]
-  // One pass: an empty mesh when nothing reaches the threshold.
-  const metal = surfaceNets({ hu: image, min: MASK_FLAG_THRESHOLDS.metalHu }, shape, spacing, { anyInside: true, smoothIterations: 4 })
-  if (metal.triangles.length > 0) out.push({ kind: 'metal', mesh: metal })
-  return out
-}
-
 interface Masks {
   fill: Uint8Array
   noFill: Uint8Array
   noFillVoxels: number
   stats: MaskStats
   hist: Histogram
+  /** The halved mask, surfaces and preview, computed while the statistics were. */
+  after: Promise<AfterSegment>
 }
 
-/** Closing (on request), both masks and their statistics, in memory carved from the scratch. */
-function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing: Vec3, carve: Carver, t: ReturnType<typeof timer>): Masks {
+/**
+ * Closing (on request), both masks and their statistics, in memory carved from the scratch;
+ * the surfaces and preview start on the helper thread as soon as the masks exist.
+ */
+async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing: Vec3, carve: Carver, t: ReturnType<typeof timer>): Promise<Masks> {
   // Masks are measured on the grid the voxels really sit on (robust) or the tutorial's (seed).
   const m = image.length
   const hist = huHistogram(image)
@@ -324,7 +322,7 @@ function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing
   // Robust mode's gas step already measured its final mask when it found nothing to remove.
   let abdominalGasMl: number | undefined
   if (p.mode === 'seed') {
-    ;({ fill, noFill } = segmentLungsSeedBoth(image, shape, {
+    ;({ fill, noFill } = await segmentLungsSeedBothParallel(image, shape, {
       fill: carve.u8(m),
       noFill: carve.u8(m),
       onFirstLabelling: (rl, binary) => (body = bodyFromLabelling(rl, binary, 2, image, MASK_FLAG_THRESHOLDS.metalHu)),
@@ -336,17 +334,25 @@ function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing
     if (seg.abdominalGas?.voxels === 0) abdominalGasMl = 0
   }
   t.lap('segment')
-  const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
-    body,
-    // The abdominal gas check needs a volume of scratch in both modes.
-    scratch: carve.u8(m),
-    oneComponent: p.mode === 'seed', // the largest air component, by construction
-    abdominalGasMl,
-  })
-  let noFillVoxels = 0
-  for (let i = 0; i < noFill.length; i++) noFillVoxels += noFill[i]!
-  t.lap('flags')
-  return { fill, noFill, noFillVoxels, stats, hist }
+  const f = fill
+  const after = onHelper('contourAndPreview', [image, fill, shape, spacing], () => contourAndPreview(image, f, shape, spacing), { shared: [image, fill] })
+  try {
+    const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
+      body,
+      // The abdominal gas check needs a volume of scratch in both modes.
+      scratch: carve.u8(m),
+      oneComponent: p.mode === 'seed', // the largest air component, by construction
+      abdominalGasMl,
+    })
+    let noFillVoxels = 0
+    for (let i = 0; i < noFill.length; i++) noFillVoxels += noFill[i]!
+    t.lap('flags')
+    return { fill, noFill, noFillVoxels, stats, hist, after }
+  } catch (err) {
+    // The helper reads the image and mask: their buffers go back to the pool only after it.
+    await after.catch(() => undefined)
+    throw err
+  }
 }
 
 /**

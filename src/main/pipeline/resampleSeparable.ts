@@ -160,8 +160,17 @@ class SliceZoom {
     this.out = new Float64Array(py.nOut * px.nOut)
   }
 
-  /** Zooms slice `src[at .. at + ny·nx)` into `dst[dstAt .. dstAt + my·mx)`. */
-  run(src: Int16Array | Float32Array, at: number, dst: Float32Array | Int16Array, dstAt: number): void {
+  /**
+   * Zooms slice `src[at .. at + ny·nx)` into `dst[dstAt .. dstAt + my·mx)`. `beforeStore` runs
+   * once the slice has been read and before anything is written.
+   */
+  run(
+    src: Int16Array | Float32Array,
+    at: number,
+    dst: Float32Array | Int16Array,
+    dstAt: number,
+    beforeStore?: () => void,
+  ): void {
     const { px, py, work, out } = this
     const mx = px.nOut
     // Linear reads the slice as it is; the spline needs padded, prefiltered copies of the rows.
@@ -170,6 +179,7 @@ class SliceZoom {
     padEdges(work, py.nIn, py.pad, mx)
     py.prefilter?.(work, py.nIn + 2 * py.pad, mx, py.start[0]!)
     interpRows(work, mx, py, out)
+    beforeStore?.()
     store(out, 0, out.length, dst, dstAt)
   }
 
@@ -195,35 +205,124 @@ class SliceZoom {
 /** Working set of one z-pass chunk, in bytes; about an L2 cache. */
 const CHUNK_BYTES = 1 << 20
 
-/** The z pass over a [nz][plane] volume, `chunk` columns at a time: [nz][plane] → [mz][plane]. */
-function zoomZ(src: Int16Array | Float32Array, plane: number, pz: AxisPlan, dst: Float32Array | Int16Array): void {
-  const len = pz.nIn + 2 * pz.pad
-  if (isDirect(pz)) {
-    // No padding, no prefilter: each output row straight from two (or four) input rows.
-    const row = new Float64Array(plane)
-    for (let o = 0; o < pz.nOut; o++) {
-      combineRows(pz, o, src, row)
-      store(row, 0, plane, dst, o * plane)
+/**
+ * The z pass over a [nz][plane] volume, [nz][plane] → [mz][plane], as independent units: with a
+ * prefilter, `chunk` columns each; without (linear), one output row each. Any unit may run in
+ * any thread, in any order; each writes only its own part of `dst`. Buffers are per instance.
+ */
+class ZPass {
+  readonly units: number
+  private readonly chunk: number
+  private readonly work: Float64Array
+  private readonly out: Float64Array
+  constructor(
+    private readonly plane: number,
+    private readonly pz: AxisPlan,
+  ) {
+    if (isDirect(pz)) {
+      this.chunk = 0
+      this.units = pz.nOut
+      this.work = new Float64Array(plane)
+      this.out = this.work
+      return
     }
-    return
+    const len = pz.nIn + 2 * pz.pad
+    this.chunk = Math.min(plane, Math.max(16, Math.floor(CHUNK_BYTES / ((len + pz.nOut) * 8))))
+    this.units = Math.ceil(plane / this.chunk)
+    this.work = new Float64Array(len * this.chunk)
+    this.out = new Float64Array(pz.nOut * this.chunk)
   }
-  const chunk = Math.min(plane, Math.max(16, Math.floor(CHUNK_BYTES / ((len + pz.nOut) * 8))))
-  const work = new Float64Array(len * chunk)
-  const out = new Float64Array(pz.nOut * chunk)
-  for (let c0 = 0; c0 < plane; c0 += chunk) {
+
+  run(unit: number, src: Int16Array | Float32Array, dst: Float32Array | Int16Array): void {
+    const { plane, pz, chunk, work, out } = this
+    if (chunk === 0) {
+      // No padding, no prefilter: each output row straight from two (or four) input rows.
+      combineRows(pz, unit, src, work)
+      store(work, 0, plane, dst, unit * plane)
+      return
+    }
+    const c0 = unit * chunk
     const w = Math.min(chunk, plane - c0)
     // A short last chunk still uses `chunk` as the row pitch; its extra columns are ignored.
     for (let i = 0; i < pz.nIn; i++) work.set(src.subarray(i * plane + c0, i * plane + c0 + w), (pz.pad + i) * chunk)
     padEdges(work, pz.nIn, pz.pad, chunk)
-    pz.prefilter?.(work, len, chunk, pz.start[0]!)
+    pz.prefilter?.(work, pz.nIn + 2 * pz.pad, chunk, pz.start[0]!)
     interpRows(work, chunk, pz, out)
     for (let o = 0; o < pz.nOut; o++) store(out, o * chunk, w, dst, o * plane + c0)
   }
 }
 
+/**
+ * A whole zoom as two passes of independent units (pass 0 reads `src` and writes `mid`, pass 1
+ * reads `mid` and writes `dst`): per-slice in-plane passes and the z pass, in the order that
+ * keeps `mid` smaller. Every unit's result is the same whichever thread computes it, so a zoom
+ * split over threads is bit-identical to one run on one thread.
+ */
+export class ZoomPasses {
+  /** z pass first (into [mz][ny][nx]) when z shrinks the most, else last. */
+  readonly zFirst: boolean
+  private readonly z: ZPass
+  private readonly slice: SliceZoom
+  private readonly inPlane: number
+  private readonly outPlane: number
+  private readonly sliceUnits: number
+  constructor(
+    shape: readonly number[],
+    outShape: readonly number[],
+    planAxis: (nIn: number, nOut: number) => AxisPlan,
+  ) {
+    const [nz, ny, nx] = shape as [number, number, number]
+    const [mz, my, mx] = outShape as [number, number, number]
+    const [pz, py, px] = [0, 1, 2].map((a) => planAxis(shape[a]!, outShape[a]!)) as [AxisPlan, AxisPlan, AxisPlan]
+    this.zFirst = mz * ny * nx < nz * my * mx
+    this.inPlane = ny * nx
+    this.outPlane = my * mx
+    this.z = new ZPass(this.zFirst ? ny * nx : my * mx, pz)
+    this.slice = new SliceZoom(py, px)
+    this.sliceUnits = this.zFirst ? mz : nz
+  }
+
+  /**
+   * The intermediate may be written over the source it is made from: the in-plane pass goes
+   * first and a zoomed slice, as float32, takes no more bytes than an int16 source slice (the
+   * plane shrinks by √2 or more per side: 0.7 mm pixels to 1 mm). Slice z's intermediate then
+   * covers only source slices ≤ z, which are read by the time it is written, in slice order.
+   */
+  get midFitsInSource(): boolean {
+    return !this.zFirst && 4 * this.outPlane <= 2 * this.inPlane
+  }
+
+  static midFitsInSource(shape: readonly number[], outShape: readonly number[]): boolean {
+    const [nz, ny, nx] = shape as [number, number, number]
+    const [mz, my, mx] = outShape as [number, number, number]
+    return !(mz * ny * nx < nz * my * mx) && 4 * my * mx <= 2 * ny * nx
+  }
+
+  /** The first source slice that slice `unit`'s intermediate overwrites (when written over the source). */
+  firstOverwritten(unit: number): number {
+    return Math.floor((unit * 4 * this.outPlane) / (2 * this.inPlane))
+  }
+
+  units(pass: 0 | 1): number {
+    return (pass === 0) === this.zFirst ? this.z.units : this.sliceUnits
+  }
+
+  /** @param beforeStore see SliceZoom.run (in-plane units of pass 0 only). */
+  run(pass: 0 | 1, unit: number, src: Int16Array, mid: Float32Array, dst: Int16Array, beforeStore?: () => void): void {
+    if (pass === 0) {
+      if (this.zFirst) this.z.run(unit, src, mid)
+      else this.slice.run(src, unit * this.inPlane, mid, unit * this.outPlane, beforeStore)
+    } else if (this.zFirst) this.slice.run(mid, unit * this.inPlane, dst, unit * this.outPlane)
+    else this.z.run(unit, mid, dst)
+  }
+}
+
 /** Memory a zoom may use instead of allocating. */
 export interface ZoomBuffers {
-  /** Float32 intermediate of at least {@link zoomScratchLength} values. */
+  /**
+   * Float32 intermediate of at least {@link zoomScratchLength} values. It may be the source's own
+   * memory (same buffer and offset) where ZoomPasses.midFitsInSource: the source is then lost.
+   */
   scratch?: Float32Array
   /**
    * The result, exactly the output's voxel count. It may share memory with `src`: the source
@@ -244,9 +343,7 @@ export function zoomSeparable(
   { scratch, dst: given }: ZoomBuffers = {},
 ): Int16Array {
   checkZoomArgs(src, shape, outShape)
-  const [nz, ny, nx] = shape as [number, number, number]
   const [mz, my, mx] = outShape as [number, number, number]
-  const [pz, py, px] = [0, 1, 2].map((a) => planAxis(shape[a]!, outShape[a]!)) as [AxisPlan, AxisPlan, AxisPlan]
   const need = zoomScratchLength(shape, outShape)
   if (scratch && scratch.length < need)
     throw new CuratorError('BAD_ARGUMENT', `zoom: scratch holds ${scratch.length} floats, ${need} needed`)
@@ -254,14 +351,27 @@ export function zoomSeparable(
     throw new CuratorError('BAD_ARGUMENT', `zoom: dst holds ${given.length} voxels, ${mz * my * mx} needed`)
   const mid = scratch ? scratch.subarray(0, need) : new Float32Array(need)
   const dst = given ?? new Int16Array(mz * my * mx)
-  const slice = new SliceZoom(py, px)
-  if (mz * ny * nx < nz * my * mx) {
-    // z shrinks the most: z pass first, into [mz][ny][nx].
-    zoomZ(src, ny * nx, pz, mid)
-    for (let z = 0; z < mz; z++) slice.run(mid, z * ny * nx, dst, z * my * mx)
-  } else {
-    for (let z = 0; z < nz; z++) slice.run(src, z * ny * nx, mid, z * my * mx)
-    zoomZ(mid, my * mx, pz, dst)
-  }
+  const passes = new ZoomPasses(shape, outShape, planAxis)
+  // One thread goes through the slices in order, which is all writing over the source needs.
+  checkOverlap(passes, src, mid, dst)
+  for (const pass of [0, 1] as const)
+    for (let u = 0, n = passes.units(pass); u < n; u++) passes.run(pass, u, src, mid, dst)
   return dst
+}
+
+/**
+ * Whether the intermediate is written over the source (see ZoomBuffers.scratch); throws for an
+ * overlap the passes cannot survive. The result must not overlap the intermediate at all.
+ */
+export function checkOverlap(passes: ZoomPasses, src: Int16Array, mid: Float32Array, dst: Int16Array): boolean {
+  const overlaps = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength
+  if (overlaps(mid, dst)) throw new CuratorError('BAD_ARGUMENT', 'zoom: the result overlaps the intermediate')
+  if (!overlaps(mid, src)) return false
+  if (mid.byteOffset !== src.byteOffset || !passes.midFitsInSource)
+    throw new CuratorError(
+      'BAD_ARGUMENT',
+      'zoom: the intermediate can share the source only at its start, when the plane shrinks enough',
+    )
+  return true
 }

@@ -1,0 +1,133 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { uniform } from '../phantom/prng'
+import { zoomCubic } from '../pipeline/resampleBSpline'
+import { zoomLinear } from '../pipeline/resampleLinear'
+import { zoomScratchLength } from '../pipeline/resampleSeparable'
+import { lastZoomSplit, stopHelpers, warmHelpers, helpersLoaded, zoomParallel } from './helperThreads'
+
+afterAll(() => stopHelpers())
+
+/** A CT-like int16 volume in shared memory: smooth structure, noise, one bright spot. */
+function sharedVolume(shape: number[], seed: number): Int16Array {
+  const [nz, ny, nx] = shape as [number, number, number]
+  const v = new Int16Array(new SharedArrayBuffer(nz * ny * nx * 2))
+  const rnd = uniform(seed)
+  for (let z = 0, i = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++)
+        v[i] = Math.round(
+          -1000 + 1000 * Math.sin(x / 9 + z / 5) * Math.cos(y / 7) + 200 * rnd() + (x === 40 && y === 50 ? 3000 : 0),
+        )
+  return v
+}
+
+/** Voxels that differ (toEqual on millions of elements takes vitest half a minute). */
+function differing(a: Int16Array, b: Int16Array): number {
+  if (a.length !== b.length) return Infinity
+  let n = 0
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++
+  return n
+}
+
+function parallelBuffers(shape: number[], outShape: number[]): { scratch: Float32Array; dst: Int16Array } {
+  const m = outShape.reduce((a, b) => a * b, 1)
+  return {
+    scratch: new Float32Array(new SharedArrayBuffer(zoomScratchLength(shape, outShape) * 4)),
+    dst: new Int16Array(new SharedArrayBuffer(m * 2)),
+  }
+}
+
+describe('zoomParallel', () => {
+  it('loads its helper thread', async () => {
+    expect(warmHelpers(2)).toBe(1)
+    expect(await helpersLoaded()).toBe(1)
+  }, 30_000)
+
+  // z grows (in-plane pass first) and z shrinks (z pass first): both pass orders, cubic and linear.
+  for (const [kind, shape, outShape] of [
+    ['cubic', [40, 256, 256], [80, 230, 230]],
+    ['cubic', [200, 160, 160], [50, 300, 300]],
+    ['linear', [40, 256, 256], [80, 230, 230]],
+  ] as const) {
+    it(`${kind} ${shape.join('×')} → ${outShape.join('×')}: bit-identical to one thread, with the helper doing a share`, async () => {
+      const src = sharedVolume([...shape], 7)
+      const ref = (kind === 'cubic' ? zoomCubic : zoomLinear)(src, shape, outShape)
+      const got = await zoomParallel(kind, src, shape, outShape, parallelBuffers([...shape], [...outShape]), 2)
+      expect(differing(got, ref)).toBe(0)
+      // The helper claimed units of its own (it was loaded before the zoom began).
+      expect(lastZoomSplit.byCaller).toBeGreaterThan(0)
+      expect(lastZoomSplit.byCaller).toBeLessThan(lastZoomSplit.units)
+    }, 60_000)
+  }
+
+  it('writes the result over its source, as the pipeline has it do', async () => {
+    const shape = [100, 256, 256]
+    const outShape = [110, 200, 200]
+    const src = sharedVolume(shape, 3)
+    const ref = zoomCubic(src, shape, outShape)
+    const { scratch } = parallelBuffers(shape, outShape)
+    const dst = new Int16Array(
+      src.buffer,
+      0,
+      outShape.reduce((a, b) => a * b, 1),
+    )
+    const got = await zoomParallel('cubic', src, shape, outShape, { scratch, dst }, 2)
+    expect(differing(got, ref)).toBe(0)
+    expect(lastZoomSplit.byCaller).toBeLessThan(lastZoomSplit.units)
+  }, 60_000)
+
+  it('writes the intermediate over its source where it fits, split or not, with the same result', async () => {
+    const shape = [120, 256, 256]
+    const outShape = [150, 180, 180] // a zoomed float32 slice (129,600 B) fits in a source slice (131,072 B)
+    const ref = zoomCubic(sharedVolume(shape, 9), shape, outShape)
+    const m = outShape.reduce((a, b) => a * b, 1)
+    const need = zoomScratchLength(shape, outShape)
+    for (const threads of [2, 1]) {
+      const src = sharedVolume(shape, 9)
+      const scratch = new Float32Array(src.buffer, 0, need)
+      const got = await zoomParallel(
+        'cubic',
+        src,
+        shape,
+        outShape,
+        { scratch, dst: new Int16Array(new SharedArrayBuffer(m * 2)) },
+        threads,
+      )
+      expect(differing(got, ref)).toBe(0)
+      if (threads === 2) expect(lastZoomSplit.byCaller).toBeLessThan(lastZoomSplit.units)
+    }
+    // Where it does not fit, sharing is refused rather than computed wrong.
+    const [bs, bo] = [
+      [200, 160, 160],
+      [50, 300, 300],
+    ] // the z pass goes first: its intermediate would overwrite unread slices
+    const src = sharedVolume(bs, 1)
+    const bad = {
+      scratch: new Float32Array(src.buffer, 0, zoomScratchLength(bs, bo)),
+      dst: new Int16Array(new SharedArrayBuffer(50 * 300 * 300 * 2)),
+    }
+    await expect(zoomParallel('cubic', src, bs, bo, bad, 2)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' })
+  }, 60_000)
+
+  it('runs on the caller alone for plain (unshared) buffers or a single thread, with the same result', async () => {
+    const shape = [40, 256, 256]
+    const outShape = [80, 230, 230]
+    const src = sharedVolume(shape, 5)
+    const ref = zoomCubic(src, shape, outShape)
+    const m = outShape.reduce((a, b) => a * b, 1)
+    lastZoomSplit.units = -1
+    const plain = await zoomParallel(
+      'cubic',
+      src,
+      shape,
+      outShape,
+      { scratch: new Float32Array(zoomScratchLength(shape, outShape)), dst: new Int16Array(m) },
+      2,
+    )
+    expect(differing(plain, ref)).toBe(0)
+    expect(lastZoomSplit.units).toBe(-1) // not split
+    const one = await zoomParallel('cubic', src, shape, outShape, parallelBuffers(shape, outShape), 1)
+    expect(differing(one, ref)).toBe(0)
+    expect(lastZoomSplit.units).toBe(-1)
+  }, 60_000)
+})
