@@ -6,11 +6,12 @@
  *
  * --breakdown: after one warm-up scan, times the parts of indexing separately (walk, raw
  * open/read/close, readHeader, grouping) to show where the time goes; with --cached-db (a
- * database that already indexed <root>) also what an unchanged rescan does per file: load the
- * cached rows and JSON.parse every stored header.
+ * database that already indexed <root>) also what a rescan that must regroup does per file:
+ * load the cached rows and decode every stored header.
  */
 import { closeSync, openSync, readSync } from 'node:fs'
 import { isSkipped, readHeader } from '../../src/main/dicom/header'
+import { decodeHeader, encodeHeader } from '../../src/main/dicom/headerCodec'
 import { scanRoot } from '../../src/main/dicom/scanRoot'
 import { groupAndChoose } from '../../src/main/dicom/series'
 import type { HeaderRecord } from '../../src/main/dicom/types'
@@ -82,7 +83,7 @@ if (args.includes('--breakdown')) {
   const [, groupS] = time(() => groupAndChoose(headers, 'robust', new Map()))
   const [, jsonS] = time(() => {
     let n = 0
-    for (const h of headers) n += JSON.stringify(h).length
+    for (const h of headers) n += encodeHeader(h).length
     return n
   })
   result.breakdown = {
@@ -95,15 +96,16 @@ if (args.includes('--breakdown')) {
   if (cachedDbFile) {
     const cdb = openDb(cachedDbFile)
     const [rows, selectS] = time(() => {
-      const m = new Map<string, { path: string; header_json: string | null }>()
-      for (const row of cdb.prepare('SELECT * FROM files').iterate() as Iterable<{ path: string; header_json: string | null }>) {
+      type Row = { path: string; size: number; mtime_ms: number; header_json: string | null }
+      const m = new Map<string, Row>()
+      for (const row of cdb.prepare('SELECT * FROM files').iterate() as Iterable<Row>) {
         m.set(row.path, row)
       }
       return m
     })
     const [, parseS] = time(() => {
       let n = 0
-      for (const row of rows.values()) if (row.header_json) n += (JSON.parse(row.header_json) as HeaderRecord).rows
+      for (const row of rows.values()) if (row.header_json) n += decodeHeader(row.header_json, row.path, row.size, row.mtime_ms).rows
       return n
     })
     cdb.close()

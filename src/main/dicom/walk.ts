@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import type { SkippedFile } from './types'
 
 export interface FileEntry {
@@ -44,7 +44,8 @@ export async function walk(
         sinceYield = 0
         await opts.tick()
       }
-      const childAbs = join(abs, e.name)
+      // `abs` is already normalised: concatenation, not path.join's re-normalising of every path.
+      const childAbs = abs.endsWith(sep) ? abs + e.name : abs + sep + e.name
       const childRel = rel ? `${rel}/${e.name}` : e.name
       if (e.isDirectory()) {
         await visit(childAbs, childRel)
@@ -59,6 +60,6 @@ export async function walk(
       }
     }
   }
-  await visit(root, '')
+  await visit(join(root), '')
   return { files, problems, unlistedFolders }
 }

@@ -4,6 +4,7 @@
  * Nothing here reads a volume.
  */
 import type { ExportInclude, ExportSkipped, PipelineMode, ReviewStatus, ScanStatus, Vec3 } from '../../shared/api'
+import { decodeHeader } from '../dicom/headerCodec'
 import type { HeaderRecord } from '../dicom/types'
 import type { Db } from '../store/db'
 import type { SourceGeometry } from './affine'
@@ -120,6 +121,6 @@ export function selectCases(db: Db, secret: Buffer, include: ExportInclude): { c
 
 function readHeader(json: unknown): Pick<HeaderRecord, 'ipp' | 'iop'> | null {
   if (typeof json !== 'string') return null
-  const h = JSON.parse(json) as Partial<HeaderRecord>
+  const h = decodeHeader(json, '', 0, 0) as Partial<HeaderRecord>
   return { ipp: h.ipp ?? null, iop: h.iop ?? null }
 }

@@ -135,4 +135,11 @@ export const MIGRATIONS: readonly string[] = [
     secret  BLOB NOT NULL
   );
   `,
+  /* files_sig: a hash of the path, size and mtime of every file the root's last complete scan
+     found (and the mode it grouped in), so an unchanged rescan is recognised from the walk alone
+     without loading 20,000 file rows; NULL forces the file-by-file comparison. The partial index
+     finds the skipped files of a root without reading every row. */ `
+  ALTER TABLE roots ADD COLUMN files_sig TEXT;
+  CREATE INDEX files_skipped ON files(root_id) WHERE skip_code IS NOT NULL;
+  `,
 ]

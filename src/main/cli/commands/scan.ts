@@ -1,7 +1,7 @@
 import { CuratorError } from '../../../shared/errors'
-import { createCore } from '../../core'
 import { scanRoot } from '../../dicom/scanRoot'
 import type { ScanResult } from '../../dicom/types'
+import { openDb } from '../../store/db'
 import { createProgressPrinter } from '../progress'
 import { plural } from '../text'
 
@@ -32,10 +32,12 @@ export function formatScan(r: ScanResult): string {
 }
 
 export async function runScan(root: string, o: { db?: string; json?: boolean }): Promise<void> {
-  const core = o.db ? createCore(o.db) : undefined
+  // The database alone, not the whole core (router, job controller, viewer): loading those
+  // took ~0.2 s, as long as an unchanged rescan of 20,000 files.
+  const db = o.db ? openDb(o.db) : undefined
   const progress = createProgressPrinter()
   try {
-    const r = await scanRoot(root, { db: core?.db, onProgress: (e) => progress.update(e) })
+    const r = await scanRoot(root, { db, onProgress: (e) => progress.update(e) })
     progress.done()
     if (o.json) {
       process.stdout.write(JSON.stringify({ root: r.root, series: r.series, skipped: r.skipped, stats: r.stats }, null, 2) + '\n')
@@ -44,6 +46,6 @@ export async function runScan(root: string, o: { db?: string; json?: boolean }):
     }
     requireImages(r)
   } finally {
-    core?.close()
+    db?.close()
   }
 }
