@@ -39,9 +39,17 @@ const nums = (ds: DataSet, tag: string, n: number): number[] | null => {
 const us = (ds: DataSet, tag: string, fallback: number): number =>
   ds.elements[tag] && ds.elements[tag].length >= 2 ? (ds.uint16(tag) ?? fallback) : fallback
 
-function readPrefix(abs: string, size: number, length: number): Uint8Array {
+/**
+ * Every file's first read lands in this one buffer (headers are extracted into fresh strings and
+ * numbers before the next file is read): a new 16 KiB array per file was most of a first
+ * scan's garbage, ~20 % of its time in the collector.
+ */
+const firstRead = new Uint8Array(FIRST_READ)
+
+/** The first `length` bytes (at most `size`); in `into` when it is long enough, else in a new array. */
+function readPrefix(abs: string, size: number, length: number, into?: Uint8Array): Uint8Array {
   const n = Math.min(size, length)
-  const buf = new Uint8Array(n)
+  const buf = into && into.length >= n ? into : new Uint8Array(n)
   const fd = openSync(abs, 'r')
   try {
     let off = 0
@@ -50,7 +58,7 @@ function readPrefix(abs: string, size: number, length: number): Uint8Array {
       if (r === 0) break
       off += r
     }
-    return off === n ? buf : buf.subarray(0, off)
+    return off === buf.length ? buf : buf.subarray(0, off)
   } finally {
     closeSync(fd)
   }
@@ -99,7 +107,7 @@ function walkEncapsulated(abs: string, start: number, size: number): { code: Err
  * sequence). Anything that does not begin like DICOM is refused from its first bytes.
  */
 function parseHeader(abs: string, size: number): { parsed: ReturnType<typeof parseDicom>; dataBytes: number } {
-  let bytes = readPrefix(abs, size, FIRST_READ)
+  let bytes = readPrefix(abs, size, FIRST_READ, firstRead)
   let parsed: ReturnType<typeof parseDicom> | undefined
   for (;;) {
     let failure: unknown
