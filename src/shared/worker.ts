@@ -23,6 +23,8 @@ export interface JobSpec {
     /** 'cache': the compact set `process` keeps (packed masks, no hu.npy); 'files': `preprocess`'s. */
     output?: 'files' | 'cache'
     keepHu?: boolean
+    /** Threads the run may use, its own included (helper threads for resampling and more). @default the cores */
+    threads?: number
   }
 }
 

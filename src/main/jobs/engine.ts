@@ -206,6 +206,9 @@ export class JobEngine {
           resample: 'cubic',
           output: 'cache',
           keepHu: this.o.keepHu ?? false,
+          // A worker alone on the machine takes the other cores for its helper threads; when
+          // the pool already keeps every core busy, helpers would only take turns with it.
+          threads: Math.max(1, Math.floor(cpus().length / Math.max(1, this.o.workers))),
         },
       }
       const startedAt = new Date().toISOString()

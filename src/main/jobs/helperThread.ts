@@ -4,6 +4,8 @@
  * back. Calls: runs one of the functions below and posts the answer. Posts 'ready' once loaded.
  */
 import { parentPort, type TransferListItem } from 'node:worker_threads'
+import { writeNpyAtomicSync } from '../io/atomic'
+import type { NpyArray } from '../io/npy'
 import { contourAndPreview } from '../pipeline/afterSegment'
 import { ZoomPasses } from '../pipeline/resampleSeparable'
 import { seedKeepLargestAir } from '../pipeline/segmentLungs'
@@ -44,6 +46,7 @@ const CALLS: Record<string, (...args: never[]) => [unknown, TransferListItem[]]>
     seedKeepLargestAir(mask, shape, scratch)
     return [null, []]
   },
+  writeNpyAtomic: (path: string, data: NpyArray, shape: number[]) => [writeNpyAtomicSync(path, data, shape), []],
   contourAndPreview: (...args: Parameters<typeof contourAndPreview>) => {
     const r = contourAndPreview(...args)
     return [

@@ -3,7 +3,19 @@ import { uniform } from '../phantom/prng'
 import { zoomCubic } from '../pipeline/resampleBSpline'
 import { zoomLinear } from '../pipeline/resampleLinear'
 import { zoomScratchLength } from '../pipeline/resampleSeparable'
-import { lastZoomSplit, stopHelpers, warmHelpers, helpersLoaded, zoomParallel } from './helperThreads'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { encodeNpy } from '../io/npy'
+import {
+  helperCalls,
+  lastZoomSplit,
+  stopHelpers,
+  warmHelpers,
+  helpersLoaded,
+  writeNpyOnHelper,
+  zoomParallel,
+} from './helperThreads'
 
 afterAll(() => stopHelpers())
 
@@ -130,4 +142,31 @@ describe('zoomParallel', () => {
     expect(differing(one, ref)).toBe(0)
     expect(lastZoomSplit.units).toBe(-1)
   }, 60_000)
+})
+
+describe('writeNpyOnHelper', () => {
+  it('writes the same .npy as writeNpyAtomic, from the helper or inline, leaving no temp file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctc-helper-npy-'))
+    try {
+      const v = sharedVolume([4, 30, 20], 11)
+      expect(warmHelpers(2)).toBe(1)
+      expect(await helpersLoaded()).toBe(1)
+      for (const threads of [2, 1]) {
+        const path = join(dir, `v${threads}.npy`)
+        const answered = helperCalls.answered
+        const bytes = await writeNpyOnHelper(path, v, [4, 30, 20], threads)
+        const want = encodeNpy(v, [4, 30, 20])
+        expect(bytes).toBe(want.byteLength)
+        expect(helperCalls.answered - answered).toBe(threads === 2 ? 1 : 0)
+        expect(Buffer.compare(readFileSync(path), Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(0)
+      }
+      expect(readdirSync(dir).sort()).toEqual(['v1.npy', 'v2.npy'])
+      // A failure on the helper (no such folder) comes back as the inline write's error.
+      await expect(writeNpyOnHelper(join(dir, 'missing', 'x.npy'), v, [4, 30, 20], 2)).rejects.toMatchObject({
+        code: 'ENOENT',
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 })

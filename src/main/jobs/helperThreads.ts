@@ -22,6 +22,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { CuratorError } from '../../shared/errors'
+import { writeNpyAtomic } from '../io/atomic'
+import type { NpyArray } from '../io/npy'
 import { LabelScratch } from '../pipeline/connectedComponents'
 import {
   type SeedBothOptions,
@@ -224,6 +226,9 @@ let nextCall = 1
 let broken = false
 let ready: Promise<number> = Promise.resolve(0)
 
+/** Calls a helper answered (the rest ran inline): for tests. */
+export const helperCalls = { answered: 0 }
+
 /** Units of the last parallel zoom, and how many of them the caller ran itself (the rest: helpers). */
 export const lastZoomSplit = { units: 0, byCaller: 0 }
 
@@ -261,8 +266,10 @@ export function warmHelpers(threads = threadCount()): number {
           if (m.type === 'ready') return
           const call = pending.get(m.id)
           pending.delete(m.id)
-          if (m.type === 'result') call?.resolve(m.value)
-          else call?.reject(new Error(m.message))
+          if (m.type === 'result') {
+            helperCalls.answered++
+            call?.resolve(m.value)
+          } else call?.reject(new Error(m.message))
         })
         w.once('error', () => resolve(false))
       }),
@@ -371,7 +378,7 @@ export async function zoomParallel(
 export async function onHelper<T>(
   fn: string,
   args: unknown[],
-  inline: () => T,
+  inline: () => T | Promise<T>,
   {
     inPlace = [],
     shared = [],
@@ -408,6 +415,7 @@ export async function segmentLungsSeedBothParallel(
   image: Int16Array,
   shape: Shape3,
   opts: Required<Pick<SeedBothOptions, 'fill' | 'noFill'>> & SeedBothOptions,
+  threads = threadCount(),
 ): Promise<{ fill: Uint8Array; noFill: Uint8Array }> {
   checkShape(image, shape)
   const { fill, noFill } = opts
@@ -419,6 +427,7 @@ export async function segmentLungsSeedBothParallel(
   fill.set(noFill)
   const noFillDone = onHelper('seedKeepLargestAir', [noFill, shape], () => seedKeepLargestAir(noFill, shape, scratch), {
     inPlace: [noFill],
+    threads,
   })
   try {
     seedFill(fill, shape, scratch)
@@ -428,4 +437,21 @@ export async function segmentLungsSeedBothParallel(
     await noFillDone
   }
   return { fill, noFill }
+}
+
+/**
+ * writeNpyAtomic done by a helper with blocking calls, so the file is written and made durable
+ * while this thread computes (an async write advances only when this thread yields). Falls back
+ * to writeNpyAtomic, which also reports a failure with its proper code (DISK_FULL).
+ */
+export function writeNpyOnHelper(
+  path: string,
+  data: NpyArray,
+  shape: readonly number[],
+  threads = threadCount(),
+): Promise<number> {
+  return onHelper('writeNpyAtomic', [path, data, [...shape]], () => writeNpyAtomic(path, data, shape), {
+    shared: [data],
+    threads,
+  })
 }

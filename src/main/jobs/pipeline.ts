@@ -22,7 +22,7 @@ import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabell
 import { closeBall } from '../pipeline/morphology'
 import { resampleGrid } from '../pipeline/resampleGrid'
 import { zoomScratchLength, ZoomPasses } from '../pipeline/resampleSeparable'
-import { onHelper, segmentLungsSeedBothParallel, warmHelpers, zoomParallel } from './helperThreads'
+import { onHelper, segmentLungsSeedBothParallel, warmHelpers, writeNpyOnHelper, zoomParallel } from './helperThreads'
 import { SEED_AIR_THRESHOLD_HU } from '../pipeline/segmentLungs'
 import { segmentLungsRobust } from '../pipeline/segmentLungsRobust'
 
@@ -53,6 +53,8 @@ export interface PipelineParams {
   output: 'files' | 'cache'
   /** With output 'cache': keep the unresampled hu.npy too. @default false */
   keepHu: boolean
+  /** Threads the run may use, its own included (helperThreads.ts). @default CT_CURATOR_THREADS, else the cores */
+  threads?: number
 }
 
 export const DEFAULT_PARAMS: PipelineParams = { mode: 'robust', stage: 'mask', closingMm: 0, resample: 'cubic', output: 'files', keepHu: false }
@@ -149,7 +151,7 @@ export async function runPipeline(
   const p: PipelineParams = { ...DEFAULT_PARAMS, ...params }
   const t = timer(onStage)
   // The resampling's helper threads load while the slices are read.
-  if (p.stage !== 'hu') warmHelpers()
+  if (p.stage !== 'hu') warmHelpers(p.threads)
   const geom = computeGeometry(headers, p.mode)
   assertPlausibleGeometry(geom, p.mode)
   const ordered = geom.order.map((i) => headers[i]!)
@@ -181,8 +183,18 @@ async function stages(
   const outputs: OutputFile[] = []
   // The cache drops the source-grid volume (the largest file) unless asked: review and export
   // read the resampled one, and the source files are still there to recompute it.
+  // hu.npy is made durable (fsync, rename) while the resampling overwrites the memory it was
+  // copied from: only the copy into the kernel is waited for here.
+  let writingHu: Promise<void> | null = null
   if (p.output === 'files' || p.keepHu) {
-    outputs.push({ name: HU_FILE, fileBytes: await writeNpyAtomic(join(outDir, HU_FILE), hu, vol.shape) })
+    const huOut: OutputFile = { name: HU_FILE, fileBytes: 0 }
+    outputs.push(huOut)
+    let copied!: () => void
+    const inKernel = new Promise<void>((resolve) => (copied = resolve))
+    writingHu = writeNpyAtomic(join(outDir, HU_FILE), hu, vol.shape, copied).then((bytes) => void (huOut.fileBytes = bytes))
+    // Awaited after the resampling; a failure before that point must not go unhandled.
+    writingHu.catch(() => undefined)
+    await Promise.race([inKernel, writingHu])
     t.lap('writeHu')
   }
   const result: PipelineResult = {
@@ -199,7 +211,10 @@ async function stages(
     outputs,
     timingsMs: t.timings,
   }
-  if (p.stage === 'hu') return result
+  if (p.stage === 'hu') {
+    await writingHu
+    return result
+  }
 
   const grid = resampleGrid(vol.shape, geom.spacing, [1, 1, 1], p.mode)
   const m = grid.outShape[0] * grid.outShape[1] * grid.outShape[2]
@@ -220,13 +235,18 @@ async function stages(
     if (dstBuf.byteLength < m * 2) taken.push((dstBuf = pool.take(m * 2)))
   }
   const buffers = { scratch: new Float32Array(scratchBuf, 0, need), dst: new Int16Array(dstBuf, 0, m) }
-  const image = await zoomParallel(p.resample, hu, vol.shape, grid.outShape, buffers)
+  let image: Int16Array
+  try {
+    image = await zoomParallel(p.resample, hu, vol.shape, grid.outShape, buffers, p.threads)
+  } finally {
+    await writingHu
+  }
   t.lap(p.resample === 'linear' ? 'resampleLinear' : 'resampleCubic')
   result.resampledShape = grid.outShape
   result.resampledSpacing = grid.reportedSpacing
   // Written while the masks are computed (the kernel copies it out on another core); only the
   // closing changes the image, so it waits for the file first.
-  const writingResampled = writeNpyAtomic(join(outDir, RESAMPLED_FILE), image, grid.outShape)
+  const writingResampled = writeNpyOnHelper(join(outDir, RESAMPLED_FILE), image, grid.outShape, p.threads)
   const resampledOut: OutputFile = { name: RESAMPLED_FILE, fileBytes: 0 }
   outputs.push(resampledOut)
   if (p.stage === 'resampled' || p.closingMm > 0) {
@@ -257,7 +277,7 @@ async function stages(
   const writingMasks = Promise.allSettled(
     p.output === 'cache'
       ? [writePackedMask(outDir, 'fill', fill, grid.outShape), writePackedMask(outDir, 'nofill', noFill, grid.outShape)]
-      : [writeNpyAtomic(join(outDir, MASK_FILE.fill), fill, grid.outShape), writeNpyAtomic(join(outDir, MASK_FILE.nofill), noFill, grid.outShape)],
+      : [writeNpyOnHelper(join(outDir, MASK_FILE.fill), fill, grid.outShape, p.threads), writeNpyOnHelper(join(outDir, MASK_FILE.nofill), noFill, grid.outShape, p.threads)],
   )
   t.lap('packMasks')
   // Contoured (on the helper thread, while the flags were measured), so the renderer never runs
@@ -322,11 +342,16 @@ async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, s
   // Robust mode's gas step already measured its final mask when it found nothing to remove.
   let abdominalGasMl: number | undefined
   if (p.mode === 'seed') {
-    ;({ fill, noFill } = await segmentLungsSeedBothParallel(image, shape, {
-      fill: carve.u8(m),
-      noFill: carve.u8(m),
-      onFirstLabelling: (rl, binary) => (body = bodyFromLabelling(rl, binary, 2, image, MASK_FLAG_THRESHOLDS.metalHu)),
-    }))
+    ;({ fill, noFill } = await segmentLungsSeedBothParallel(
+      image,
+      shape,
+      {
+        fill: carve.u8(m),
+        noFill: carve.u8(m),
+        onFirstLabelling: (rl, binary) => (body = bodyFromLabelling(rl, binary, 2, image, MASK_FLAG_THRESHOLDS.metalHu)),
+      },
+      p.threads,
+    ))
   } else {
     const buffers = { fill: carve.u8(m), noFill: carve.u8(m), cls: carve.u8(m) }
     const seg = segmentLungsRobust(image, shape, spacing, {}, buffers)
@@ -335,7 +360,7 @@ async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, s
   }
   t.lap('segment')
   const f = fill
-  const after = onHelper('contourAndPreview', [image, fill, shape, spacing], () => contourAndPreview(image, f, shape, spacing), { shared: [image, fill] })
+  const after = onHelper('contourAndPreview', [image, fill, shape, spacing], () => contourAndPreview(image, f, shape, spacing), { shared: [image, fill], threads: p.threads })
   try {
     const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
       body,
