@@ -18,6 +18,7 @@ import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData'
 import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume'
 import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper'
 import type { SurfaceKind, Vec3, VolumeMeta } from '../../../shared/api'
+import { encodeHuCodes, huToCode } from './huCodes'
 import { PRESETS, type PresetName } from './presets'
 
 export interface SurfaceData {
@@ -28,8 +29,11 @@ export interface SurfaceData {
 /** Which run's surface a layer shows: the current run, or the run before a retry. */
 export type SurfaceLayer = `${SurfaceKind}` | 'lung-before'
 
+// The current lung surface is opaque (as 3D Slicer shows a segment): a translucent mesh over a
+// ray-cast volume costs vtk.js an order-independent-translucency pass, 2–3× the frame time in
+// software GL. The run before a retry stays translucent, so the two can be compared.
 const LAYER_STYLE: Record<SurfaceLayer, { colour: [number, number, number]; opacity: number }> = {
-  lung: { colour: [0.35, 0.6, 1], opacity: 0.55 },
+  lung: { colour: [0.35, 0.6, 1], opacity: 1 },
   'lung-before': { colour: [1, 0.6, 0.2], opacity: 0.45 },
   metal: { colour: [1, 0.85, 0.1], opacity: 1 },
 }
@@ -44,7 +48,8 @@ export interface VolumeViewer {
   resetCamera(): void
   /** Draws now; resolves after the frame has reached the canvas. */
   render(): Promise<void>
-  resize(): void
+  /** Follows the container's size; false when it has not changed (nothing to redraw). */
+  resize(): boolean
   /** Releases every vtk object and the GL context. */
   dispose(): void
 }
@@ -53,6 +58,7 @@ export function createVolumeViewer(container: HTMLElement): VolumeViewer {
   const grw = vtkGenericRenderWindow.newInstance({ background: [0.06, 0.07, 0.09] })
   grw.setContainer(container)
   grw.resize()
+  let lastSize = `${container.clientWidth}x${container.clientHeight}`
   const renderer = grw.getRenderer()
   const renderWindow = grw.getRenderWindow()
 
@@ -70,9 +76,10 @@ export function createVolumeViewer(container: HTMLElement): VolumeViewer {
     if (!volume) return
     const p = PRESETS[preset]
     const ctf = vtkColorTransferFunction.newInstance()
-    for (const [hu, r, g, b] of p.colour) ctf.addRGBPoint(hu, r, g, b)
+    // The volume holds 8-bit codes (huCodes.ts): the control points go where their HU values are coded.
+    for (const [hu, r, g, b] of p.colour) ctf.addRGBPoint(huToCode(hu), r, g, b)
     const ofun = vtkPiecewiseFunction.newInstance()
-    for (const [hu, o] of p.opacity) ofun.addPoint(hu, o)
+    for (const [hu, o] of p.opacity) ofun.addPoint(huToCode(hu), o)
     const prop = volume.getProperty()
     prop.setRGBTransferFunction(0, ctf)
     prop.setScalarOpacity(0, ofun)
@@ -106,11 +113,10 @@ export function createVolumeViewer(container: HTMLElement): VolumeViewer {
       next.setDimensions(nx, ny, nz)
       next.setSpacing([meta.spacing[2], meta.spacing[1], meta.spacing[0]])
       next.setOrigin([meta.origin[2], meta.origin[1], meta.origin[0]])
-      const scalars = vtkDataArray.newInstance({
-        name: 'HU',
-        numberOfComponents: 1,
-        values: meta.dtype === 'int16' ? new Int16Array(data) : new Uint8Array(data),
-      })
+      if (meta.dtype !== 'int16') throw new Error(`the 3D view shows HU volumes (int16), not ${meta.dtype}`)
+      const { codes, min, max } = encodeHuCodes(new Int16Array(data))
+      const scalars = vtkDataArray.newInstance({ name: 'HU code', numberOfComponents: 1, values: codes })
+      scalars.setRange({ min, max }, 0)
       next.getPointData().setScalars(scalars)
       if (!volume) {
         mapper = vtkVolumeMapper.newInstance()
@@ -203,7 +209,13 @@ export function createVolumeViewer(container: HTMLElement): VolumeViewer {
       return new Promise((ok) => requestAnimationFrame(() => ok()))
     },
     resize() {
+      // Layout settling around the view (side panel, banners) reports resizes of the same size:
+      // each would cost a full ray cast for nothing.
+      const size = `${container.clientWidth}x${container.clientHeight}`
+      if (size === lastSize) return false
+      lastSize = size
       grw.resize()
+      return true
     },
     dispose() {
       for (const layer of [...surfaces.keys()]) viewer.setSurface(layer, null)

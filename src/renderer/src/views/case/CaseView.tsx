@@ -8,6 +8,7 @@ import { BeforeAfter } from './BeforeAfter'
 import { CaseViewers } from './CaseViewers'
 import { SidePanel } from './SidePanel'
 import { SourceSlice } from './SourceSlice'
+import { callOnce } from './prefetch'
 
 export interface CaseViewProps {
   scanId: number
@@ -57,7 +58,8 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
     let live = true
     // Answers for a case the reviewer has already left are dropped. The comparison (Dice reads
     // two masks) comes after the facts, so the viewers start loading at once.
-    api.getScan({ id: scanId }).then(
+    // The page's own case: its facts were asked for while the code loaded.
+    callOnce('getScan', { id: scanId }).then(
       (d) => {
         if (!live) return
         setDetail(d)

@@ -194,8 +194,7 @@ export class CaseScene {
   }
 
   resize(): void {
-    this.vol.resize()
-    this.render()
+    if (this.vol.resize()) this.render()
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
  * again; anything not taken within a minute is dropped.
  */
 import type { BinaryMethod, CuratorApi } from '../../../../shared/api'
-import { loadBinary } from '../../api'
+import { api, loadBinary } from '../../api'
 
 const pending = new Map<string, Promise<unknown>>()
 const keyOf = (method: string, arg: unknown): string => `${method}:${JSON.stringify(arg)}`
@@ -31,8 +31,28 @@ export function fetchOnce<M extends BinaryMethod>(method: M, arg: Parameters<Cur
   })
 }
 
+/** A JSON call made ahead in the same way (taken once, within a minute), for the case's facts. */
+const pendingCalls = new Map<string, Promise<unknown>>()
+
+export function prefetchCall<M extends 'getScan'>(method: M, arg: Parameters<CuratorApi[M]>[0]): void {
+  const key = keyOf(method, arg)
+  const p = (api[method] as (a: typeof arg) => Promise<unknown>)(arg)
+  p.catch(() => undefined)
+  pendingCalls.set(key, p)
+  setTimeout(() => pendingCalls.delete(key), 60_000)
+}
+
+/** The prefetched answer of a call (once), or a fresh call. */
+export function callOnce<M extends 'getScan'>(method: M, arg: Parameters<CuratorApi[M]>[0]): ReturnType<CuratorApi[M]> {
+  const key = keyOf(method, arg)
+  const p = pendingCalls.get(key)
+  pendingCalls.delete(key)
+  return (p ?? (api[method] as (a: typeof arg) => Promise<unknown>)(arg)) as ReturnType<CuratorApi[M]>
+}
+
 /** The requests the case view makes first for a case's current run, in its order. */
 export function prefetchCase(id: number): void {
+  prefetchCall('getScan', { id })
   prefetch('getVolume', { id, kind: 'ct', level: 2 })
   prefetch('getVolume', { id, kind: 'mask', level: 2, runId: undefined })
   prefetch('getSurface', { id, kind: 'lung', runId: undefined })
