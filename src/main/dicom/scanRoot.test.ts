@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/tmp'
@@ -7,6 +7,7 @@ import { openDb, type Db } from '../store/db'
 import { decodeHeader, encodeHeader } from './headerCodec'
 import { scanRoot } from './scanRoot'
 import type { HeaderRecord } from './types'
+import { walk } from './walk'
 
 /**
  * Changes the last digit of SeriesInstanceUID (0020,000E, explicit VR LE) in place: same length,
@@ -187,5 +188,32 @@ describe('encodeHeader / decodeHeader', () => {
 
   it('refuses a stored layout it does not know instead of misreading it', () => {
     expect(() => decodeHeader('[2,"x"]', 'p', 1, 1)).toThrow(/format 2/)
+  })
+})
+
+describe('walk', () => {
+  const dir = tempDir()
+  it('lists files sorted with size and mtime, follows symlinked files, not symlinked folders, reports dangling links', async () => {
+    const root = join(dir, 'tree')
+    mkdirSync(join(root, 'b', 'deeper'), { recursive: true })
+    mkdirSync(join(root, 'a'))
+    writeFileSync(join(root, 'b', 'deeper', 'x.dcm'), 'xx')
+    writeFileSync(join(root, 'a', 'Z.dcm'), 'z')
+    writeFileSync(join(root, 'a', 'y.dcm'), 'yyy')
+    writeFileSync(join(dir, 'outside.dcm'), 'oooo')
+    symlinkSync(join(dir, 'outside.dcm'), join(root, 'a', 'link.dcm'))
+    symlinkSync(join(root, 'b'), join(root, 'loop'))
+    symlinkSync(join(dir, 'missing.dcm'), join(root, 'a', 'dangling.dcm'))
+    const r = await walk(root)
+    expect(r.files.map((f) => [f.rel, f.size])).toEqual([
+      ['a/Z.dcm', 1],
+      ['a/link.dcm', 4],
+      ['a/y.dcm', 3],
+      ['b/deeper/x.dcm', 2],
+    ])
+    expect(r.files[3]!.abs).toBe(join(root, 'b', 'deeper', 'x.dcm'))
+    expect(r.files[3]!.mtimeMs).toBe(statSync(join(root, 'b', 'deeper', 'x.dcm')).mtimeMs)
+    expect(r.problems).toEqual([expect.objectContaining({ path: 'a/dangling.dcm', code: 'DICOM_UNREADABLE' })])
+    expect(r.unlistedFolders).toBe(0)
   })
 })
