@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'DISK_FULL',
   'CANCELLED',
   'MERGE_CONFLICT',
+  'BUSY',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

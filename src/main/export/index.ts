@@ -14,7 +14,7 @@
  * before the rename, so even a power cut cannot publish a dataset with empty files.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { ExportArgs, ExportResult, ExportSkipped, ProgressEvent, Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
@@ -68,6 +68,46 @@ export async function exportDataset(args: ExportArgs, deps: ExportDeps): Promise
     if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel)))
       throw new CuratorError('BAD_ARGUMENT', `${outDir} is inside the scanned folder ${root}; source folders are never written to. Choose a folder outside it.`)
   }
+  const release = await lockTarget(outDir)
+  try {
+    return await exportLocked(args, deps, o, outDir, started)
+  } finally {
+    await release()
+  }
+}
+
+/**
+ * One export per target at a time: a second one would share the partial folder. The lock file
+ * holds the exporting process's id, so one left by a killed export is taken over.
+ */
+async function lockTarget(outDir: string): Promise<() => Promise<void>> {
+  const path = join(dirname(outDir), `.${basename(outDir)}.lock`)
+  await mkdir(dirname(outDir), { recursive: true })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' })
+      return () => unlink(path).catch(() => undefined)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
+    }
+    const pid = Number(await readFile(path, 'utf8').catch(() => ''))
+    if (Number.isInteger(pid) && pid > 0 && alive(pid))
+      throw new CuratorError('BUSY', `Another export to ${outDir} is running (process ${pid}). Wait for it to finish, or export to another folder.`)
+    await unlink(path).catch(() => undefined)
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function exportLocked(args: ExportArgs, deps: ExportDeps, o: ExportOptions, outDir: string, started: number): Promise<ExportResult> {
+  const { db } = deps
   const previous = await targetState(outDir)
 
   const secret = exportSecret(db)
