@@ -76,24 +76,92 @@ function readNativeInto(fd: number, head: Uint8Array, headLen: number, h: Header
   return h.pixelRepresentation === 1 ? dst : new Uint16Array(dst.buffer, dst.byteOffset, dst.length)
 }
 
+/** What loading some slices found. */
+export interface SlicesLoaded {
+  storedBytes: number
+  huMin: number
+  huMax: number
+}
+
+/** Reads slice `h` into `out` (its place in the volume) as HU. */
+async function loadSliceInto(root: string, h: HeaderRecord, out: Int16Array, mode: PipelineMode, head: Uint8Array, r: SlicesLoaded): Promise<void> {
+  const plane = out.length
+  let stored: StoredSlice
+  let fd: number
+  try {
+    fd = openSync(join(root, h.path), 'r')
+  } catch (err) {
+    throw new CuratorError('DICOM_UNREADABLE', `Cannot read ${h.path}: ${(err as Error).message}`, h.path)
+  }
+  try {
+    const headLen = readFully(fd, head, 0)
+    const native = readNativeInto(fd, head, headLen, h, out)
+    if (native) stored = native
+    else {
+      const bytes = headLen < head.length ? head.slice(0, headLen) : readWhole(fd)
+      const { dataSet, transferSyntaxUid } = parseDicom(bytes)
+      const pixels = (await decodeFrame(bytes, dataSet, transferSyntaxUid, 0)).pixels
+      if (pixels.length < plane) {
+        throw new CuratorError('DICOM_TRUNCATED', `${h.path}: decoded ${pixels.length} pixels, expected ${plane}.`, h.path)
+      }
+      stored = pixels.length === plane ? pixels : pixels.subarray(0, plane)
+    }
+  } catch (err) {
+    if (err instanceof CuratorError) throw err.path ? err : new CuratorError(err.code, `${h.path}: ${err.message}`, h.path)
+    throw new CuratorError('DICOM_BAD_HEADER', `${h.path}: ${(err as Error).message}`, h.path)
+  } finally {
+    closeSync(fd)
+  }
+  r.storedBytes += plane * stored.BYTES_PER_ELEMENT
+  // In place when `stored` views `out`: each element is read before it is written. Seed mode
+  // keeps the tutorial's exact `== -2000`, even where a lossy codec smeared the padding.
+  if (mode === 'seed') seedSliceHu(stored, out, h.rescaleSlope, h.rescaleIntercept)
+  else
+    robustSliceHu(stored, out, {
+      slope: h.rescaleSlope,
+      intercept: h.rescaleIntercept,
+      paddingValue: h.pixelPaddingValue,
+      paddingLimit: h.pixelPaddingRangeLimit,
+      paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
+    })
+  // Range while the slice is still in cache, not in a second pass over the volume.
+  let lo = r.huMin
+  let hi = r.huMax
+  for (let i = 0; i < plane; i++) {
+    const v = out[i]!
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
+  r.huMin = lo
+  r.huMax = hi
+}
+
 /**
- * @param root folder the headers' paths are relative to
- * @param ordered headers in the slice order the mode uses
- * @param reuse memory to load into when large enough. A worker hands the previous scan's
- *   volume back: first writes into fresh memory cost a page fault per 4 KiB, which on some
- *   machines is half the load time of a 512×512×300 series.
+ * Slice claims shared by the threads loading one volume: Int32 [next slice to claim, then one
+ * done flag per slice].
  */
-export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: PipelineMode, reuse?: ArrayBufferLike): Promise<HuVolume> {
-  if (ordered.length === 0) throw new CuratorError('NO_SERIES', 'No slices to load.')
+export const newSliceClaims = (slices: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * (1 + slices)))
+
+/**
+ * Loads slices of `hu` (a volume of `ordered.length` slices of the first header's size), claiming
+ * them one at a time from `claims` until none is left, so that several threads can load one
+ * volume; marks each one done with `mark` (the caller 1, a helper 2). A helper thread runs this on the same claims as the caller.
+ */
+export async function loadClaimedSlices(
+  root: string,
+  ordered: HeaderRecord[],
+  mode: PipelineMode,
+  hu: Int16Array,
+  claims: Int32Array,
+  mark = 2,
+): Promise<SlicesLoaded> {
   const { rows, columns } = ordered[0]!
   const plane = rows * columns
-  const n = plane * ordered.length
-  const hu = reuse && reuse.byteLength >= n * 2 ? new Int16Array(reuse, 0, n) : new Int16Array(n)
   const head = new Uint8Array(HEADER_READ)
-  let storedBytes = 0
-  let huMin = 32767
-  let huMax = -32768
-  for (let z = 0; z < ordered.length; z++) {
+  const r: SlicesLoaded = { storedBytes: 0, huMin: 32767, huMax: -32768 }
+  for (;;) {
+    const z = Atomics.add(claims, 0, 1)
+    if (z >= ordered.length) return r
     const h = ordered[z]!
     if (h.rows !== rows || h.columns !== columns) {
       throw new CuratorError(
@@ -102,51 +170,54 @@ export async function loadHuVolume(root: string, ordered: HeaderRecord[], mode: 
         h.path,
       )
     }
-    const out = hu.subarray(z * plane, (z + 1) * plane)
-    let stored: StoredSlice
-    let fd: number
-    try {
-      fd = openSync(join(root, h.path), 'r')
-    } catch (err) {
-      throw new CuratorError('DICOM_UNREADABLE', `Cannot read ${h.path}: ${(err as Error).message}`, h.path)
-    }
-    try {
-      const headLen = readFully(fd, head, 0)
-      const native = readNativeInto(fd, head, headLen, h, out)
-      if (native) stored = native
-      else {
-        const bytes = headLen < head.length ? head.slice(0, headLen) : readWhole(fd)
-        const { dataSet, transferSyntaxUid } = parseDicom(bytes)
-        const pixels = (await decodeFrame(bytes, dataSet, transferSyntaxUid, 0)).pixels
-        if (pixels.length < plane) {
-          throw new CuratorError('DICOM_TRUNCATED', `${h.path}: decoded ${pixels.length} pixels, expected ${plane}.`, h.path)
-        }
-        stored = pixels.length === plane ? pixels : pixels.subarray(0, plane)
-      }
-    } catch (err) {
-      if (err instanceof CuratorError) throw err.path ? err : new CuratorError(err.code, `${h.path}: ${err.message}`, h.path)
-      throw new CuratorError('DICOM_BAD_HEADER', `${h.path}: ${(err as Error).message}`, h.path)
-    } finally {
-      closeSync(fd)
-    }
-    storedBytes += plane * (stored.BYTES_PER_ELEMENT)
-    // In place when `stored` views `out`: each element is read before it is written. Seed mode
-    // keeps the tutorial's exact `== -2000`, even where a lossy codec smeared the padding.
-    if (mode === 'seed') seedSliceHu(stored, out, h.rescaleSlope, h.rescaleIntercept)
-    else
-      robustSliceHu(stored, out, {
-        slope: h.rescaleSlope,
-        intercept: h.rescaleIntercept,
-        paddingValue: h.pixelPaddingValue,
-        paddingLimit: h.pixelPaddingRangeLimit,
-        paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
-      })
-    // Range while the slice is still in cache, not in a second pass over the volume.
-    for (let i = 0; i < plane; i++) {
-      const v = out[i]!
-      if (v < huMin) huMin = v
-      if (v > huMax) huMax = v
-    }
+    await loadSliceInto(root, h, hu.subarray(z * plane, (z + 1) * plane), mode, head, r)
+    Atomics.store(claims, 1 + z, mark)
   }
-  return { hu, shape: [ordered.length, rows, columns], huMin, huMax, storedBytes }
+}
+
+/**
+ * @param root folder the headers' paths are relative to
+ * @param ordered headers in the slice order the mode uses
+ * @param reuse memory to load into when large enough. A worker hands the previous scan's
+ *   volume back: first writes into fresh memory cost a page fault per 4 KiB, which on some
+ *   machines is half the load time of a 512×512×300 series.
+ * @param helper starts loadClaimedSlices on another thread with these claims (used only when
+ *   the volume is in a SharedArrayBuffer); resolves to what it loaded, or null when it failed.
+ *   Slices it claimed and did not finish are loaded here.
+ */
+export async function loadHuVolume(
+  root: string,
+  ordered: HeaderRecord[],
+  mode: PipelineMode,
+  reuse?: ArrayBufferLike,
+  helper?: (hu: Int16Array, claims: Int32Array) => Promise<SlicesLoaded | null>,
+): Promise<HuVolume> {
+  if (ordered.length === 0) throw new CuratorError('NO_SERIES', 'No slices to load.')
+  const { rows, columns } = ordered[0]!
+  const plane = rows * columns
+  const n = plane * ordered.length
+  const hu = reuse && reuse.byteLength >= n * 2 ? new Int16Array(reuse, 0, n) : new Int16Array(n)
+  const claims = newSliceClaims(ordered.length)
+  const helping = helper && hu.buffer instanceof SharedArrayBuffer ? helper(hu, claims).catch(() => null) : null
+  let r: SlicesLoaded
+  try {
+    r = await loadClaimedSlices(root, ordered, mode, hu, claims, 1)
+  } catch (err) {
+    // No more claims, and no return (the buffer goes back to its pool) while a helper writes.
+    Atomics.store(claims, 0, ordered.length)
+    await helping
+    throw err
+  }
+  const other = await helping
+  if (other) {
+    r.storedBytes += other.storedBytes
+    r.huMin = Math.min(r.huMin, other.huMin)
+    r.huMax = Math.max(r.huMax, other.huMax)
+  }
+  // Whatever a failed helper claimed, finished or not (its range and byte count are lost with
+  // it): loaded again here, each slice rewritten whole.
+  const head = new Uint8Array(HEADER_READ)
+  for (let z = 0; z < ordered.length; z++)
+    if (Atomics.load(claims, 1 + z) !== 1 && !other) await loadSliceInto(root, ordered[z]!, hu.subarray(z * plane, (z + 1) * plane), mode, head, r)
+  return { hu, shape: [ordered.length, rows, columns], huMin: r.huMin, huMax: r.huMax, storedBytes: r.storedBytes }
 }

@@ -208,7 +208,8 @@ export class JobEngine {
           keepHu: this.o.keepHu ?? false,
           // A worker alone on the machine takes the other cores for its helper threads; when
           // the pool already keeps every core busy, helpers would only take turns with it.
-          threads: Math.max(1, Math.floor(cpus().length / Math.max(1, this.o.workers))),
+          // CT_CURATOR_THREADS, when set, reaches the workers through their environment instead.
+          threads: process.env.CT_CURATOR_THREADS ? undefined : Math.max(1, Math.floor(cpus().length / Math.max(1, this.o.workers))),
         },
       }
       const startedAt = new Date().toISOString()

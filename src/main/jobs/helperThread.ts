@@ -4,7 +4,9 @@
  * back. Calls: runs one of the functions below and posts the answer. Posts 'ready' once loaded.
  */
 import { parentPort, type TransferListItem } from 'node:worker_threads'
+import { loadClaimedSlices } from '../dicom/loadVolume'
 import { writeNpyAtomicSync } from '../io/atomic'
+import { huHistogram } from '../pipeline/maskStats'
 import type { NpyArray } from '../io/npy'
 import { contourAndPreview } from '../pipeline/afterSegment'
 import { ZoomPasses } from '../pipeline/resampleSeparable'
@@ -41,11 +43,16 @@ function zoom(t: ZoomTask): void {
 }
 
 /** The functions a call may name: [what it returns, the buffers to transfer with it]. */
-const CALLS: Record<string, (...args: never[]) => [unknown, TransferListItem[]]> = {
+const CALLS: Record<
+  string,
+  (...args: never[]) => [unknown, TransferListItem[]] | Promise<[unknown, TransferListItem[]]>
+> = {
+  loadClaimedSlices: async (...args: Parameters<typeof loadClaimedSlices>) => [await loadClaimedSlices(...args), []],
   seedKeepLargestAir: (mask: Uint8Array, shape: [number, number, number]) => {
     seedKeepLargestAir(mask, shape, scratch)
     return [null, []]
   },
+  huHistogram: (image: Int16Array) => [huHistogram(image), []],
   writeNpyAtomic: (path: string, data: NpyArray, shape: number[]) => [writeNpyAtomicSync(path, data, shape), []],
   contourAndPreview: (...args: Parameters<typeof contourAndPreview>) => {
     const r = contourAndPreview(...args)
@@ -60,20 +67,26 @@ const CALLS: Record<string, (...args: never[]) => [unknown, TransferListItem[]]>
   },
 }
 
-parentPort?.on('message', (t: ZoomTask | CallTask) => {
+async function handle(t: ZoomTask | CallTask): Promise<void> {
   if (t.type === 'zoom') return zoom(t)
   let reply: HelperReply
   let transfer: TransferListItem[] = []
   try {
     const f = CALLS[t.fn]
     if (!f) throw new Error(`no helper function ${t.fn}`)
-    const [value, tr] = f(...(t.args as never[]))
+    const [value, tr] = await f(...(t.args as never[]))
     reply = { type: 'result', id: t.id, value }
     transfer = tr
   } catch (err) {
     reply = { type: 'error', id: t.id, message: (err as Error).message }
   }
   parentPort!.postMessage(reply, transfer)
+}
+
+// One task at a time, in the order sent, even when a call awaits (a codec's decode).
+let queue: Promise<void> = Promise.resolve()
+parentPort?.on('message', (t: ZoomTask | CallTask) => {
+  queue = queue.then(() => handle(t))
 })
 const ready: HelperReply = { type: 'ready' }
 parentPort?.postMessage(ready)

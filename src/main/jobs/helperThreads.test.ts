@@ -3,16 +3,21 @@ import { uniform } from '../phantom/prng'
 import { zoomCubic } from '../pipeline/resampleBSpline'
 import { zoomLinear } from '../pipeline/resampleLinear'
 import { zoomScratchLength } from '../pipeline/resampleSeparable'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { encodeNpy } from '../io/npy'
+import { readHeader } from '../dicom/header'
+import type { HeaderRecord } from '../dicom/types'
+import { loadClaimedSlices, loadHuVolume } from '../dicom/loadVolume'
+import { writePhantomSeries } from '../phantom/index'
 import {
   helperCalls,
   lastZoomSplit,
   stopHelpers,
   warmHelpers,
   helpersLoaded,
+  onHelper,
   writeNpyOnHelper,
   zoomParallel,
 } from './helperThreads'
@@ -169,4 +174,71 @@ describe('writeNpyOnHelper', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 30_000)
+})
+
+describe('loadHuVolume with a helper', () => {
+  it('loads the same volume and range when a helper reads some slices, and when a helper fails half-way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctc-helper-load-'))
+    try {
+      const { files } = await writePhantomSeries(dir, {
+        seed: 3,
+        case: 'normal',
+        rows: 64,
+        cols: 64,
+        slices: 40,
+        pixelSpacing: 5,
+        sliceSpacing: 5,
+      })
+      // The generator returns absolute paths; headers carry them relative to the root.
+      const headers: HeaderRecord[] = files.map((abs) => {
+        const f = relative(dir, abs)
+        const h = readHeader(abs, f, statSync(abs).size, statSync(abs).mtimeMs)
+        if (!('rows' in h)) throw new Error(`${f} skipped`)
+        return h
+      })
+      const ref = await loadHuVolume(dir, headers, 'seed')
+      expect(warmHelpers(2)).toBe(1)
+      expect(await helpersLoaded()).toBe(1)
+      let helped = 0
+      const shared = await loadHuVolume(
+        dir,
+        headers,
+        'seed',
+        new SharedArrayBuffer(64 * 64 * 40 * 2),
+        async (hu, claims) => {
+          const r = await onHelper<Awaited<ReturnType<typeof loadClaimedSlices>> | null>(
+            'loadClaimedSlices',
+            [dir, headers, 'seed', hu, claims],
+            () => null,
+            { shared: [hu], threads: 2 },
+          )
+          for (let z = 0; z < 40; z++) if (claims[1 + z] === 2) helped++
+          return r
+        },
+      )
+      expect(differing(shared.hu, ref.hu)).toBe(0)
+      expect([shared.huMin, shared.huMax, shared.storedBytes]).toEqual([ref.huMin, ref.huMax, ref.storedBytes])
+      expect(helped).toBeGreaterThan(0)
+      // A helper that claims two slices, leaves garbage in them and fails: the caller loads them again.
+      const failed = await loadHuVolume(
+        dir,
+        headers,
+        'seed',
+        new SharedArrayBuffer(64 * 64 * 40 * 2),
+        async (hu, claims) => {
+          for (let k = 0; k < 2; k++) {
+            const z = Atomics.add(claims, 0, 1)
+            hu.fill(1234, z * 64 * 64, (z + 1) * 64 * 64)
+            Atomics.store(claims, 1 + z, 2)
+          }
+          await Promise.resolve()
+          return null
+        },
+      )
+      expect(differing(failed.hu, ref.hu)).toBe(0)
+      expect([failed.huMin, failed.huMax, failed.storedBytes]).toEqual([ref.huMin, ref.huMax, ref.storedBytes])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

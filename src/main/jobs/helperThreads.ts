@@ -184,12 +184,17 @@ function bundledHelper(): string | undefined {
   }
 }
 
+const HELPER_YOUNG_MB = Number(process.env.CTC_HELPER_YOUNG_MB) || 4
+
 function startHelper(): Worker {
   // From source without a fresh build: the .ts through tsx's API, since a thread does not
   // inherit the --import loader hooks.
   const js = bundledHelper()
+  // A helper's objects are small (its volumes are shared memory): a small young generation
+  // keeps its heap from growing to V8's default semi-spaces, tens of MB at the run's peak.
+  const resourceLimits = { maxYoungGenerationSizeMb: HELPER_YOUNG_MB }
   let w: Worker
-  if (js) w = new Worker(js)
+  if (js) w = new Worker(js, { resourceLimits })
   else {
     const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
       /index\.cjs$/,
@@ -198,7 +203,7 @@ function startHelper(): Worker {
     const entry = pathToFileURL(join(here, 'helperThread.ts')).href
     w = new Worker(
       `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`,
-      { eval: true },
+      { eval: true, resourceLimits },
     )
   }
   // Helpers never keep a process alive: a CLI run ends when its work does.

@@ -9,7 +9,7 @@ import { encodeSurface, surfaceFile } from '../cache/surfaces'
 import { HALF_FILE, HALF_MASK_FILE, writeHalfMask } from '../cache/halfVolume'
 import { downsampleHu, halfShape } from '../pipeline/downsample'
 import { assertPlausibleGeometry, computeGeometry } from '../dicom/geometry'
-import { loadHuVolume } from '../dicom/loadVolume'
+import { loadHuVolume, type SlicesLoaded } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
 import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
@@ -177,7 +177,10 @@ async function stages(
   sourceBuf: ArrayBufferLike,
   taken: ArrayBufferLike[],
 ): Promise<PipelineResult> {
-  const vol = await loadHuVolume(root, ordered, p.mode, sourceBuf)
+  // Half the slices (whichever it claims) read by the helper.
+  const vol = await loadHuVolume(root, ordered, p.mode, sourceBuf, (hu, claims) =>
+    onHelper<SlicesLoaded | null>('loadClaimedSlices', [root, ordered, p.mode, hu, claims], () => null, { shared: [hu], threads: p.threads }),
+  )
   const hu = vol.hu
   t.lap('hu')
   const outputs: OutputFile[] = []
@@ -331,7 +334,11 @@ interface Masks {
 async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, spacing: Vec3, carve: Carver, t: ReturnType<typeof timer>): Promise<Masks> {
   // Masks are measured on the grid the voxels really sit on (robust) or the tutorial's (seed).
   const m = image.length
-  const hist = huHistogram(image)
+  // The histogram of the image as resampled: on the helper while this thread segments, unless a
+  // closing is about to change the image.
+  const histDone = p.closingMm > 0 ? Promise.resolve(huHistogram(image)) : onHelper('huHistogram', [image], () => huHistogram(image), { shared: [image], threads: p.threads })
+  // Awaited below; a failure in between must not leave it unhandled.
+  histDone.catch(() => undefined)
   if (p.closingMm > 0) {
     closeAirGaps(image, shape, spacing, p.closingMm)
     t.lap('closing')
@@ -358,6 +365,7 @@ async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, s
     ;({ fill, noFill } = seg)
     if (seg.abdominalGas?.voxels === 0) abdominalGasMl = 0
   }
+  const hist = await histDone
   t.lap('segment')
   const f = fill
   const after = onHelper('contourAndPreview', [image, fill, shape, spacing], () => contourAndPreview(image, f, shape, spacing), { shared: [image, fill], threads: p.threads })
