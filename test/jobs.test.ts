@@ -192,7 +192,7 @@ describe('job engine', () => {
     const cache = `${dbFile}.cache`
     for (const scan of readdirSync(cache)) {
       for (const job of readdirSync(join(cache, scan))) {
-        for (const f of readdirSync(join(cache, scan, job))) expect(f).toMatch(/\.npy$|\.bits$|^surface_\w+\.bin$|\.tmp-|^preview\.png$/)
+        for (const f of readdirSync(join(cache, scan, job))) expect(f).toMatch(/\.npy$|\.bits$|^surface_\w+\.bin$|^hu_counts\.bin$|\.tmp-|^preview\.png$/)
       }
     }
     db.close()
