@@ -4,7 +4,7 @@
  * before anything is timed. Prints one JSON line.
  *
  *   node --import tsx test/bench/pipelineChild.ts stages <root>
- *   node --import tsx test/bench/pipelineChild.ts run <root> <seed|robust> <outDir>
+ *   node --import tsx test/bench/pipelineChild.ts run <root> <seed|robust> <outDir> [threads]
  *
  * stages: the seed-mode kernels called one by one, as src/main/jobs/pipeline.ts calls them,
  * each timed (wall and CPU) with the running peak RSS after it; plus the parts the pipeline
@@ -191,12 +191,12 @@ async function stages(rootArg: string): Promise<StagesResult> {
   }
 }
 
-async function run(rootArg: string, mode: 'seed' | 'robust', outDir: string): Promise<RunResult> {
+async function run(rootArg: string, mode: 'seed' | 'robust', outDir: string, threads?: number): Promise<RunResult> {
   const { root, headers } = await headersOf(rootArg)
   const baselineRss = process.memoryUsage().rss
   const u = usage()
   const t = performance.now()
-  const r = await runPipeline(root, headers, { mode }, outDir)
+  const r = await runPipeline(root, headers, { mode, threads }, outDir)
   return {
     mode,
     seconds: (performance.now() - t) / 1000,
@@ -210,7 +210,7 @@ async function run(rootArg: string, mode: 'seed' | 'robust', outDir: string): Pr
   }
 }
 
-const [cmd, root, mode, outDir] = process.argv.slice(2)
+const [cmd, root, mode, outDir, threads] = process.argv.slice(2)
 if (cmd === 'stages' && root) console.log(JSON.stringify(await stages(root)))
-else if (cmd === 'run' && root && (mode === 'seed' || mode === 'robust') && outDir) console.log(JSON.stringify(await run(root, mode, outDir)))
-else throw new Error('usage: pipelineChild.ts stages <root> | run <root> <seed|robust> <outDir>')
+else if (cmd === 'run' && root && (mode === 'seed' || mode === 'robust') && outDir) console.log(JSON.stringify(await run(root, mode, outDir, threads ? Number(threads) : undefined)))
+else throw new Error('usage: pipelineChild.ts stages <root> | run <root> <seed|robust> <outDir> [threads]')
