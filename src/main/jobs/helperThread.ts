@@ -18,6 +18,7 @@ import {
   CTRL_FINISHED,
   type HelperReply,
   runUnits,
+  seedFillClaimed,
   ZOOM_PLANS,
   type ZoomTask,
 } from './helperThreads'
@@ -48,8 +49,9 @@ const CALLS: Record<
   (...args: never[]) => [unknown, TransferListItem[]] | Promise<[unknown, TransferListItem[]]>
 > = {
   loadClaimedSlices: async (...args: Parameters<typeof loadClaimedSlices>) => [await loadClaimedSlices(...args), []],
-  seedKeepLargestAir: (mask: Uint8Array, shape: [number, number, number]) => {
-    seedKeepLargestAir(mask, shape, scratch)
+  seedFillThenNoFill: (fill: Uint8Array, noFill: Uint8Array, shape: [number, number, number], claims: Int32Array) => {
+    seedFillClaimed(fill, shape, claims, scratch)
+    seedKeepLargestAir(noFill, shape, scratch)
     return [null, []]
   },
   huHistogram: (image: Int16Array) => [huHistogram(image), []],

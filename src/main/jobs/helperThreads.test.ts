@@ -11,6 +11,8 @@ import { readHeader } from '../dicom/header'
 import type { HeaderRecord } from '../dicom/types'
 import { loadClaimedSlices, loadHuVolume } from '../dicom/loadVolume'
 import { writePhantomSeries } from '../phantom/index'
+import { generatePhantom } from '../phantom/generate'
+import { segmentLungsSeedBoth } from '../pipeline/segmentLungs'
 import {
   helperCalls,
   lastZoomSplit,
@@ -18,6 +20,7 @@ import {
   warmHelpers,
   helpersLoaded,
   onHelper,
+  segmentLungsSeedBothParallel,
   writeNpyOnHelper,
   zoomParallel,
 } from './helperThreads'
@@ -239,6 +242,38 @@ describe('loadHuVolume with a helper', () => {
       expect([failed.huMin, failed.huMax, failed.storedBytes]).toEqual([ref.huMin, ref.huMax, ref.storedBytes])
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
+describe('segmentLungsSeedBothParallel', () => {
+  it("gives segmentLungsSeedBoth's masks, with the helper filling some slices, and on one thread", async () => {
+    const vol = generatePhantom({
+      seed: 5,
+      case: 'normal',
+      rows: 96,
+      cols: 96,
+      slices: 60,
+      pixelSpacing: 4,
+      sliceSpacing: 4,
+    })
+    const ref = segmentLungsSeedBoth(vol.hu, vol.shape)
+    expect(warmHelpers(2)).toBe(1)
+    expect(await helpersLoaded()).toBe(1)
+    for (const threads of [2, 1]) {
+      const m = vol.hu.length
+      const answered = helperCalls.answered
+      const got = await segmentLungsSeedBothParallel(
+        vol.hu,
+        vol.shape,
+        { fill: new Uint8Array(new SharedArrayBuffer(m)), noFill: new Uint8Array(new SharedArrayBuffer(m)) },
+        threads,
+      )
+      expect(helperCalls.answered - answered).toBe(threads === 2 ? 1 : 0)
+      let diff = 0
+      for (let i = 0; i < m; i++) diff += got.fill[i] !== ref.fill[i] || got.noFill[i] !== ref.noFill[i] ? 1 : 0
+      expect(diff).toBe(0)
+      expect(ref.fill.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000)
     }
   }, 60_000)
 })

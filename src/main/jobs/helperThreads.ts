@@ -30,7 +30,7 @@ import {
   type Shape3,
   checkShape,
   seedBinary,
-  seedFill,
+  seedFillSlice,
   seedKeepLargestAir,
 } from '../pipeline/segmentLungs'
 import { cubicAxisPlan } from '../pipeline/resampleBSpline'
@@ -413,8 +413,23 @@ export async function onHelper<T>(
 }
 
 /**
- * [segmentLungsSeedBoth](../pipeline/segmentLungs.ts) with the no-fill mask's last labelling on a helper thread while this one
- * fills the other: the same masks. Needs both outputs in SharedArrayBuffers to use the helper.
+ * The fill step's slices, claimed one at a time from `claims` (Int32: [next slice, then one
+ * done flag per slice]) until none is left; then, on a helper, the no-fill mask's last labelling.
+ */
+export function seedFillClaimed(fill: Uint8Array, shape: Shape3, claims: Int32Array, scratch: LabelScratch): void {
+  for (;;) {
+    const z = Atomics.add(claims, 0, 1)
+    if (z >= shape[0]) return
+    seedFillSlice(fill, shape, z, scratch)
+    Atomics.store(claims, 1 + z, 1)
+    Atomics.notify(claims, 1 + z)
+  }
+}
+
+/**
+ * [segmentLungsSeedBoth](../pipeline/segmentLungs.ts) on two threads, the same masks: both fill
+ * the fill mask's slices, then this thread keeps its largest air component while the helper
+ * keeps the no-fill mask's. Needs both outputs in SharedArrayBuffers to use the helper.
  */
 export async function segmentLungsSeedBothParallel(
   image: Int16Array,
@@ -430,17 +445,33 @@ export async function segmentLungsSeedBothParallel(
   const scratch = new LabelScratch()
   seedBinary(image, shape, noFill, scratch, opts.onFirstLabelling)
   fill.set(noFill)
-  const noFillDone = onHelper('seedKeepLargestAir', [noFill, shape], () => seedKeepLargestAir(noFill, shape, scratch), {
-    inPlace: [noFill],
-    threads,
-  })
+  const claims = new Int32Array(new SharedArrayBuffer(4 * (1 + shape[0])))
+  // Without a helper this runs here, now: every fill slice, then the no-fill mask.
+  const helping = onHelper(
+    'seedFillThenNoFill',
+    [fill, noFill, shape, claims],
+    () => {
+      seedFillClaimed(fill, shape, claims, scratch)
+      seedKeepLargestAir(noFill, shape, scratch)
+    },
+    { inPlace: [fill, noFill], threads },
+  )
   try {
-    seedFill(fill, shape, scratch)
+    seedFillClaimed(fill, shape, claims, scratch)
+    // The helper's last slices, before the fill mask is labelled whole.
+    const deadline = performance.now() + 60_000
+    for (let z = 0; z < shape[0]; z++)
+      while (Atomics.load(claims, 1 + z) === 0) {
+        if (performance.now() > deadline)
+          throw new CuratorError('INTERNAL', `segmentLungs: a helper thread did not finish slice ${z}`)
+        Atomics.wait(claims, 1 + z, 0, 100)
+      }
     seedKeepLargestAir(fill, shape, scratch)
   } finally {
-    // Never return (or throw) while the helper may still write into noFill.
-    await noFillDone
+    // Never return (or throw) while the helper may still write into the masks.
+    await helping.catch(() => undefined)
   }
+  await helping
   return { fill, noFill }
 }
 

@@ -56,17 +56,20 @@ export function seedBinary(
  * component (ties to the lowest label) dense; every other dense island becomes air.
  */
 export function seedFill(binary: Uint8Array, shape: Shape3, scratch: LabelScratch): void {
-  const [Z, Y, X] = shape
+  for (let z = 0; z < shape[0]; z++) seedFillSlice(binary, shape, z, scratch)
+}
+
+/** seedFill of slice `z` alone (slices are independent: threads may share them out). */
+export function seedFillSlice(binary: Uint8Array, shape: Shape3, z: number, scratch: LabelScratch): void {
+  const [, Y, X] = shape
   const plane = Y * X
-  for (let z = 0; z < Z; z++) {
-    const slice = binary.subarray(z * plane, (z + 1) * plane)
-    const rl = labelRuns(slice, [1, Y, X], { background: AIR, connectivity: 26, scratch })
-    if (rl.count === 0) continue // `l_max is None`: a slice with no dense pixel
-    const keep = largestLabel(runSizes(rl))
-    forEachRun(rl, (label, off, len) => {
-      if (label !== keep) slice.fill(AIR, off, off + len)
-    })
-  }
+  const slice = binary.subarray(z * plane, (z + 1) * plane)
+  const rl = labelRuns(slice, [1, Y, X], { background: AIR, connectivity: 26, scratch })
+  if (rl.count === 0) return // `l_max is None`: a slice with no dense pixel
+  const keep = largestLabel(runSizes(rl))
+  forEachRun(rl, (label, off, len) => {
+    if (label !== keep) slice.fill(AIR, off, off + len)
+  })
 }
 
 /** Step 4: keep the largest 26-connected air component as the mask (0/1), in place. */
