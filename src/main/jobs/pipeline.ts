@@ -13,7 +13,7 @@ import { loadHuVolume, type SlicesLoaded } from '../dicom/loadVolume'
 import type { HeaderRecord } from '../dicom/types'
 import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
-import { writeFileAtomic, writeNpyAtomic } from '../io/atomic'
+import { writeFileAtomic, writeNpyAtomic, writeNpyAtomicSync } from '../io/atomic'
 import { HU_COUNTS_FILE, HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writeHuCounts, writePackedMask } from '../cache/volumes'
 import type { Preview } from '../pipeline/preview'
 import { type AfterSegment, contourAndPreview } from '../pipeline/afterSegment'
@@ -280,7 +280,9 @@ async function stages(
   const writingMasks = Promise.allSettled(
     p.output === 'cache'
       ? [writePackedMask(outDir, 'fill', fill, grid.outShape), writePackedMask(outDir, 'nofill', noFill, grid.outShape)]
-      : [writeNpyOnHelper(join(outDir, MASK_FILE.fill), fill, grid.outShape, p.threads), writeNpyOnHelper(join(outDir, MASK_FILE.nofill), noFill, grid.outShape, p.threads)],
+      : // Blocking writes, run as this thread starts to wait for the helper's surfaces: that
+        // wait is when it has nothing else to do, and the helper is busy until then.
+        [fill, noFill].map((mask, k) => Promise.resolve().then(() => writeNpyAtomicSync(join(outDir, k ? MASK_FILE.nofill : MASK_FILE.fill), mask, grid.outShape))),
   )
   t.lap('packMasks')
   // Contoured (on the helper thread, while the flags were measured), so the renderer never runs
