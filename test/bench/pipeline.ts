@@ -128,7 +128,7 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
   const seed: RunResult[] = []
   for (let i = 1; i <= SEED_RUNS; i++) seed.push(await whole('seed', i))
   const robust = await whole('robust', 1)
-  // As each of two workers on two cores runs it: no helper thread.
+  // Without the helper thread, for comparison.
   const seedOne = await whole('seed', 1, 1)
 
   progress('pipeline: the tutorial (pydicom + scipy + skimage, one python process)')
@@ -238,7 +238,7 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
     ],
     rows: [
       ['ours: runPipeline seed (writes 4 .npy)', fmtRuns(seed.map((r) => r.seconds)), fmtSec(seedBestRun.cpuSeconds), fmtSec(seedBestRun.sysSeconds), fmtK(seedBestRun.minorFaults), fmtMb(seedPeak), mult(seedPeak), fmtMb(seedBestRun.baselineRss)],
-      ['ours: runPipeline seed, one thread (as each of 2 workers)', fmtRuns([seedOne.seconds]), fmtSec(seedOne.cpuSeconds), fmtSec(seedOne.sysSeconds), fmtK(seedOne.minorFaults), fmtMb(seedOne.peakRss), mult(seedOne.peakRss), fmtMb(seedOne.baselineRss)],
+      ['ours: runPipeline seed, one thread (no helper)', fmtRuns([seedOne.seconds]), fmtSec(seedOne.cpuSeconds), fmtSec(seedOne.sysSeconds), fmtK(seedOne.minorFaults), fmtMb(seedOne.peakRss), mult(seedOne.peakRss), fmtMb(seedOne.baselineRss)],
       ['ours: runPipeline robust (writes 4 .npy)', fmtRuns([robust.seconds]), fmtSec(robust.cpuSeconds), fmtSec(robust.sysSeconds), fmtK(robust.minorFaults), fmtMb(robust.peakRss), mult(robust.peakRss), fmtMb(robust.baselineRss)],
       ['ours: kernel by kernel (extra stages, see above)', fmtSec(sum(Object.values(o), 'seconds')), fmtSec(sum(Object.values(o), 'cpuSeconds')), fmtSec(sum(Object.values(o), 'sysSeconds')), fmtK(sum(Object.values(o), 'minorFaults')), fmtMb(st.peakRss), mult(st.peakRss), fmtMb(st.baselineRss)],
       ['tutorial: load, HU, zoom order 3, both masks', fmtSec(pyTotal), fmtSec(pyTotalCpu), fmtSec(sum(pySteps, 'sysSeconds')), fmtK(sum(pySteps, 'minorFaults')), fmtMb(py.peakRss), mult(py.peakRss), fmtMb(py.baselineRss)],
@@ -271,8 +271,8 @@ export async function runPipelineBench(ctx: BenchContext): Promise<void> {
       ['runPipeline robust: total s; peak RSS / source', `${fmtSec(robust.seconds)} s; ${mult(robust.peakRss)}`, '(info)', ''],
     ],
     notes: [
-      "runPipeline uses both cores (its helper thread, as a worker alone on the machine does: the engine gives each worker floor(cores / workers) threads); the tutorial one, as written. The goal compares the whole runPipeline, .npy writes included, to the tutorial, which writes nothing",
-      'runPipeline with one thread (as each of two workers on two cores runs it): the "one thread" rows',
+      "runPipeline uses both cores (its helper thread, as the engine's workers do); the tutorial one, as written. The goal compares the whole runPipeline, .npy writes included, to the tutorial, which writes nothing",
+      'runPipeline with one thread (CT_CURATOR_THREADS=1: no helper thread): the "one thread" rows',
       "the goal's reference is the tutorial as a user runs it (default environment; numpy madvises huge pages for its big arrays itself); ours runs as the engine's workers do (glibc.malloc.hugetlb=1, set by the engine). The tutorial given the same setting is shown for comparison",
     ],
   })
