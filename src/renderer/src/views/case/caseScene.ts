@@ -101,11 +101,12 @@ export class CaseScene {
       scanId,
       maskRunId,
       {
-        volume: async (ct: VolumeBlob, mask: VolumeBlob | null) => {
+        volume: async (ct: VolumeBlob) => {
           if (ac.signal.aborted) return
           const hu = new Int16Array(ct.data)
-          if (mask) {
-            this.current = { meta: mask.meta, data: new Uint8Array(mask.data) }
+          if (ct.meta.level === 2) {
+            // The quick level's mask follows in a moment; the previous case's must not show meanwhile.
+            this.current = null
             for (const s of this.slices) s.setVolume(ct.meta, hu)
             this.showMasks()
           } else {
@@ -122,10 +123,13 @@ export class CaseScene {
           if (ct.meta.level === 1) markOnce('full', scanId)
         },
         mask: (mask: VolumeBlob) => {
-          if (ac.signal.aborted || !this.pendingFull) return
+          if (ac.signal.aborted) return
+          if (mask.meta.level === 1) {
+            if (!this.pendingFull) return
+            for (const s of this.slices) s.setVolume(this.pendingFull.meta, this.pendingFull.data)
+            this.pendingFull = null
+          }
           this.current = { meta: mask.meta, data: new Uint8Array(mask.data) }
-          for (const s of this.slices) s.setVolume(this.pendingFull.meta, this.pendingFull.data)
-          this.pendingFull = null
           this.showMasks()
         },
         surface: (kind, s) => {

@@ -54,6 +54,5 @@ export function callOnce<M extends 'getScan'>(method: M, arg: Parameters<Curator
 export function prefetchCase(id: number): void {
   prefetchCall('getScan', { id })
   prefetch('getVolume', { id, kind: 'ct', level: 2 })
-  prefetch('getVolume', { id, kind: 'mask', level: 2, runId: undefined })
   prefetch('getSurface', { id, kind: 'lung', runId: undefined })
 }
