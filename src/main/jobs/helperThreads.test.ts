@@ -202,25 +202,30 @@ describe('loadHuVolume with a helper', () => {
       const ref = await loadHuVolume(dir, headers, 'seed')
       expect(warmHelpers(2)).toBe(1)
       expect(await helpersLoaded()).toBe(1)
+      // Which thread claims which slice is up to the scheduler: on a busy machine the caller can
+      // take all 40 small slices before the helper starts, so a few loads are allowed for the
+      // helper to take part in one; every load must equal the reference.
       let helped = 0
-      const shared = await loadHuVolume(
-        dir,
-        headers,
-        'seed',
-        new SharedArrayBuffer(64 * 64 * 40 * 2),
-        async (hu, claims) => {
-          const r = await onHelper<Awaited<ReturnType<typeof loadClaimedSlices>> | null>(
-            'loadClaimedSlices',
-            [dir, headers, 'seed', hu, claims],
-            () => null,
-            { shared: [hu], threads: 2 },
-          )
-          for (let z = 0; z < 40; z++) if (claims[1 + z] === 2) helped++
-          return r
-        },
-      )
-      expect(differing(shared.hu, ref.hu)).toBe(0)
-      expect([shared.huMin, shared.huMax, shared.storedBytes]).toEqual([ref.huMin, ref.huMax, ref.storedBytes])
+      for (let attempt = 0; attempt < 20 && helped === 0; attempt++) {
+        const shared = await loadHuVolume(
+          dir,
+          headers,
+          'seed',
+          new SharedArrayBuffer(64 * 64 * 40 * 2),
+          async (hu, claims) => {
+            const r = await onHelper<Awaited<ReturnType<typeof loadClaimedSlices>> | null>(
+              'loadClaimedSlices',
+              [dir, headers, 'seed', hu, claims],
+              () => null,
+              { shared: [hu], threads: 2 },
+            )
+            for (let z = 0; z < 40; z++) if (claims[1 + z] === 2) helped++
+            return r
+          },
+        )
+        expect(differing(shared.hu, ref.hu)).toBe(0)
+        expect([shared.huMin, shared.huMax, shared.storedBytes]).toEqual([ref.huMin, ref.huMax, ref.storedBytes])
+      }
       expect(helped).toBeGreaterThan(0)
       // A helper that claims two slices, leaves garbage in them and fails: the caller loads them again.
       const failed = await loadHuVolume(
