@@ -26,54 +26,31 @@ export async function writeChunks(path: string, chunks: readonly Uint8Array[]): 
 }
 
 /** Voxels per chunk of {@link writeUnpacked}: small enough to stay in cache-friendly reused buffers. */
-/** Voxels per write of {@link writeUnpacked} at most, and per all-outside unit it skips. */
 const UNPACK_CHUNK = 1 << 20
-const HOLE_UNIT = 1 << 14
-
-/** True when voxels [start, start + count) are all 0 (start a multiple of 8). */
-function allOutside(bits: Uint8Array, start: number, count: number): boolean {
-  for (let o = start >> 3, end = (start + count + 7) >> 3; o < end; o++) if (bits[o]) return false
-  return true
-}
 
 /**
- * Writes `header` then `n` packed voxels as one byte each (0/1), via `path.tmp` and a rename.
- * A lung mask is mostly outside: runs of 16 k outside voxels are not written at all but left
- * as holes the file system reads back as zeros (a sparse file, as `cp --sparse` makes), and the
- * rest is unpacked a chunk at a time while the chunk before is written — two 1 MB buffers
- * instead of a fresh array of the whole mask, whose first-touch page faults cost more than the
- * unpacking.
+ * Writes `header` then `n` packed voxels as one byte each (0/1), via `path.tmp` and a rename,
+ * unpacking a chunk while the one before is written: two 1 MB buffers instead of a fresh array
+ * of the whole mask, whose first-touch page faults cost more than the unpacking.
  */
 export async function writeUnpacked(path: string, header: Uint8Array, bits: Uint8Array, n: number): Promise<number> {
   const tmp = `${path}.tmp`
   const fh = await open(tmp, 'w')
   const buffers = [new Uint8Array(UNPACK_CHUNK), new Uint8Array(UNPACK_CHUNK)]
-  const writeAt = async (c: Uint8Array, position: number): Promise<void> => {
+  const writeAll = async (c: Uint8Array): Promise<void> => {
     let off = 0
-    while (off < c.byteLength) off += (await fh.write(c, off, c.byteLength - off, position + off)).bytesWritten
+    while (off < c.byteLength) off += (await fh.write(c, off, c.byteLength - off)).bytesWritten
   }
   try {
-    await writeAt(header, 0)
+    await writeAll(header)
     let pending: Promise<void> = Promise.resolve()
-    let k = 0
-    for (let start = 0; start < n; ) {
-      const unit = (at: number): number => Math.min(HOLE_UNIT, n - at)
-      if (allOutside(bits, start, unit(start))) {
-        start += unit(start)
-        continue
-      }
-      let end = start
-      while (end < n && end - start < UNPACK_CHUNK && !allOutside(bits, end, unit(end))) end += unit(end)
-      end = Math.min(end, start + UNPACK_CHUNK)
-      const chunk = unpackBits(bits.subarray(start >> 3), end - start, buffers[k]!.subarray(0, end - start))
+    for (let start = 0, k = 0; start < n; start += UNPACK_CHUNK, k ^= 1) {
+      const count = Math.min(UNPACK_CHUNK, n - start)
+      const chunk = unpackBits(bits.subarray(start >> 3), count, buffers[k]!.subarray(0, count))
       await pending
-      pending = writeAt(chunk, header.byteLength + start)
-      k ^= 1
-      start = end
+      pending = writeAll(chunk)
     }
     await pending
-    // The file ends where the mask does, holes included.
-    await fh.truncate(header.byteLength + n)
   } finally {
     await fh.close()
   }
