@@ -96,6 +96,8 @@ export class CaseScene {
       this.vol.setSurface('lung-before', null)
       this.vol.setSurface('metal', null)
     }
+    // The new volume's first frame comes before its surface: the old surface must not be in it.
+    this.vol.setSurface('lung', null)
     this.scanId = scanId
     loadCase(
       scanId,
