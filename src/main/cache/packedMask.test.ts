@@ -35,6 +35,18 @@ describe('packBits / unpackBits', () => {
     expect(countBits(packed, n)).toBe(set)
     // Bits past n in the last byte are not voxels.
     expect(countBits(new Uint8Array([255, 255]), 10)).toBe(10)
+    // Word-at-a-time counting from any alignment equals a voxel-by-voxel count.
+    const big = new Uint8Array(100_003)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) % 97 < 20 ? (i * 40503) & 255 : 0
+    const raw = new Uint8Array(big.length + 3)
+    for (let shift = 0; shift < 4; shift++) {
+      const view = raw.subarray(shift, shift + big.length)
+      view.set(big)
+      const voxels = big.length * 8 - 5
+      let want = 0
+      for (let v = 0; v < voxels; v++) want += (big[v >> 3]! >> (v & 7)) & 1
+      expect(countBits(view, voxels)).toBe(want)
+    }
   })
 
   it('refuses a packed buffer too short for the voxel count', () => {

@@ -93,7 +93,22 @@ const POPCOUNT = (() => {
 export function countBits(packed: Uint8Array, n: number): number {
   const full = n >> 3
   let s = 0
-  for (let o = 0; o < full; o++) s += POPCOUNT[packed[o]!]!
+  let o = 0
+  while (o < full && (packed.byteOffset + o) % 4 !== 0) s += POPCOUNT[packed[o++]!]!
+  // A word at a time, skipping the all-outside words most of a lung mask is made of.
+  const words = (full - o) >> 2
+  if (words > 0) {
+    const w = new Uint32Array(packed.buffer, packed.byteOffset + o, words)
+    for (let i = 0; i < words; i++) {
+      let v = w[i]!
+      if (v === 0) continue
+      v = v - ((v >>> 1) & 0x55555555)
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+      s += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+    }
+    o += words * 4
+  }
+  for (; o < full; o++) s += POPCOUNT[packed[o]!]!
   if (n & 7) s += POPCOUNT[packed[full]! & ((1 << (n & 7)) - 1)]!
   return s
 }
