@@ -8,7 +8,7 @@ import { BeforeAfter } from './BeforeAfter'
 import { CaseViewers } from './CaseViewers'
 import { SidePanel } from './SidePanel'
 import { SourceSlice } from './SourceSlice'
-import { callOnce } from './prefetch'
+import { scanOnce } from './prefetch'
 
 export interface CaseViewProps {
   scanId: number
@@ -59,7 +59,7 @@ export function CaseView(p: CaseViewProps): React.JSX.Element {
     // Answers for a case the reviewer has already left are dropped. The comparison (Dice reads
     // two masks) comes after the facts, so the viewers start loading at once.
     // The page's own case: its facts were asked for while the code loaded.
-    callOnce('getScan', { id: scanId }).then(
+    scanOnce(scanId).then(
       (d) => {
         if (!live) return
         setDetail(d)

@@ -10,49 +10,48 @@ import { api, loadBinary } from '../../api'
 const pending = new Map<string, Promise<unknown>>()
 const keyOf = (method: string, arg: unknown): string => `${method}:${JSON.stringify(arg)}`
 
-export function prefetch<M extends BinaryMethod>(method: M, arg: Parameters<CuratorApi[M]>[0]): void {
-  const key = keyOf(method, arg)
+/** Keeps an answer asked for ahead (binary or JSON alike) for a minute, to be taken once. */
+function hold(key: string, start: () => Promise<unknown>): void {
   if (pending.has(key)) return
-  const p = loadBinary(method, arg, new AbortController().signal)
+  const p = start()
   p.catch(() => undefined) // the case view asks again and reports the error
   pending.set(key, p)
   setTimeout(() => pending.delete(key), 60_000)
 }
 
+function take(key: string): Promise<unknown> | undefined {
+  const p = pending.get(key)
+  pending.delete(key)
+  return p
+}
+
+export function prefetch<M extends BinaryMethod>(method: M, arg: Parameters<CuratorApi[M]>[0]): void {
+  hold(keyOf(method, arg), () => loadBinary(method, arg, new AbortController().signal))
+}
+
 /** A prefetched answer (once), or a fresh request. */
 export function fetchOnce<M extends BinaryMethod>(method: M, arg: Parameters<CuratorApi[M]>[0], signal: AbortSignal): Promise<Awaited<ReturnType<CuratorApi[M]>>> {
-  const key = keyOf(method, arg)
-  const p = pending.get(key)
+  const p = take(keyOf(method, arg))
   if (!p) return loadBinary(method, arg, signal)
-  pending.delete(key)
   return p.then((r) => {
     signal.throwIfAborted()
     return r as Awaited<ReturnType<CuratorApi[M]>>
   })
 }
 
-/** A JSON call made ahead in the same way (taken once, within a minute), for the case's facts. */
-const pendingCalls = new Map<string, Promise<unknown>>()
-
-export function prefetchCall<M extends 'getScan'>(method: M, arg: Parameters<CuratorApi[M]>[0]): void {
-  const key = keyOf(method, arg)
-  const p = (api[method] as (a: typeof arg) => Promise<unknown>)(arg)
-  p.catch(() => undefined)
-  pendingCalls.set(key, p)
-  setTimeout(() => pendingCalls.delete(key), 60_000)
+/** The case's facts, asked for ahead in the same way. */
+export function prefetchScan(id: number): void {
+  hold(keyOf('getScan', { id }), () => api.getScan({ id }))
 }
 
-/** The prefetched answer of a call (once), or a fresh call. */
-export function callOnce<M extends 'getScan'>(method: M, arg: Parameters<CuratorApi[M]>[0]): ReturnType<CuratorApi[M]> {
-  const key = keyOf(method, arg)
-  const p = pendingCalls.get(key)
-  pendingCalls.delete(key)
-  return (p ?? (api[method] as (a: typeof arg) => Promise<unknown>)(arg)) as ReturnType<CuratorApi[M]>
+/** The prefetched facts of a case (once), or a fresh call. */
+export function scanOnce(id: number): ReturnType<CuratorApi['getScan']> {
+  return (take(keyOf('getScan', { id })) as ReturnType<CuratorApi['getScan']> | undefined) ?? api.getScan({ id })
 }
 
 /** The requests the case view makes first for a case's current run, in its order. */
 export function prefetchCase(id: number): void {
-  prefetchCall('getScan', { id })
+  prefetchScan(id)
   prefetch('getVolume', { id, kind: 'ct', level: 2 })
   prefetch('getSurface', { id, kind: 'lung', runId: undefined })
 }
