@@ -15,12 +15,13 @@
  * Any other work is a whole function call (onHelper): the helper computes it while the caller
  * does something else, and answers with a message.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { builtIsFresh } from '../../../bin/buildFreshness.mjs'
 import { CuratorError } from '../../shared/errors'
 import { writeNpyAtomic } from '../io/atomic'
 import type { NpyArray } from '../io/npy'
@@ -151,21 +152,6 @@ const MIN_PARALLEL_VOXELS = 4_000_000
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** Newest modification time of the files the bundle is built from (bin/ct-curator.mjs's rule). */
-function newestSource(root: string): number {
-  let newest = statSync(join(root, 'package.json')).mtimeMs
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name)
-      if (e.isDirectory()) walk(p)
-      else newest = Math.max(newest, statSync(p).mtimeMs)
-    }
-  }
-  walk(join(root, 'src', 'main'))
-  walk(join(root, 'src', 'shared'))
-  return newest
-}
-
 /**
  * The bundled helper: beside us or one folder up (a shared chunk) when we are bundled; from
  * source, the repository's out/main/helperThread.js when it is at least as new as every source
@@ -177,11 +163,7 @@ function bundledHelper(): string | undefined {
   if (beside || process.env.CT_CURATOR_FROM_SOURCE === '1') return beside
   const root = join(here, '..', '..', '..')
   const built = join(root, 'out', 'main', 'helperThread.js')
-  try {
-    return newestSource(root) <= statSync(built).mtimeMs ? built : undefined
-  } catch {
-    return undefined
-  }
+  return builtIsFresh(root, built) ? built : undefined
 }
 
 const HELPER_YOUNG_MB = Number(process.env.CTC_HELPER_YOUNG_MB) || 4
