@@ -17,7 +17,7 @@ describe('bin/ct-curator.mjs', () => {
   mkdirSync(join(root, 'out', 'main'), { recursive: true })
   mkdirSync(join(root, 'src', 'main', 'cli'), { recursive: true })
   mkdirSync(join(root, 'src', 'shared'))
-  copyFileSync(join(REPO, 'bin', 'ct-curator.mjs'), join(root, 'bin', 'ct-curator.mjs'))
+  for (const f of ['ct-curator.mjs', 'buildFreshness.mjs']) copyFileSync(join(REPO, 'bin', f), join(root, 'bin', f))
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
   writeFileSync(join(root, 'package.json'), '{"type": "module"}\n')
   writeFileSync(join(root, 'out', 'main', 'cli.js'), 'export async function main() { process.stdout.write("built") }\n')
