@@ -8,7 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PipelineMode, Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
-import { LOSSY_PADDING_TOLERANCE, robustSliceHu, seedSliceHu, type StoredSlice } from '../pipeline/hu'
+import { HuTable, LOSSY_PADDING_TOLERANCE, type StoredSlice } from '../pipeline/hu'
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, isLossyTransferSyntax } from './codecs'
 import { decodeFrame, parseDicom } from './pixelData'
 import type { HeaderRecord } from './types'
@@ -84,7 +84,15 @@ export interface SlicesLoaded {
 }
 
 /** Reads slice `h` into `out` (its place in the volume) as HU. */
-async function loadSliceInto(root: string, h: HeaderRecord, out: Int16Array, mode: PipelineMode, head: Uint8Array, r: SlicesLoaded): Promise<void> {
+async function loadSliceInto(
+  root: string,
+  h: HeaderRecord,
+  out: Int16Array,
+  mode: PipelineMode,
+  head: Uint8Array,
+  table: HuTable,
+  r: SlicesLoaded,
+): Promise<void> {
   const plane = out.length
   let stored: StoredSlice
   let fd: number
@@ -115,25 +123,23 @@ async function loadSliceInto(root: string, h: HeaderRecord, out: Int16Array, mod
   r.storedBytes += plane * stored.BYTES_PER_ELEMENT
   // In place when `stored` views `out`: each element is read before it is written. Seed mode
   // keeps the tutorial's exact `== -2000`, even where a lossy codec smeared the padding.
-  if (mode === 'seed') seedSliceHu(stored, out, h.rescaleSlope, h.rescaleIntercept)
-  else
-    robustSliceHu(stored, out, {
+  // The range is taken while the slice is still in cache, not in a second pass over the volume.
+  const range: [number, number] = [r.huMin, r.huMax]
+  table.convert(
+    stored,
+    out,
+    mode,
+    {
       slope: h.rescaleSlope,
       intercept: h.rescaleIntercept,
       paddingValue: h.pixelPaddingValue,
       paddingLimit: h.pixelPaddingRangeLimit,
       paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
-    })
-  // Range while the slice is still in cache, not in a second pass over the volume.
-  let lo = r.huMin
-  let hi = r.huMax
-  for (let i = 0; i < plane; i++) {
-    const v = out[i]!
-    if (v < lo) lo = v
-    if (v > hi) hi = v
-  }
-  r.huMin = lo
-  r.huMax = hi
+    },
+    range,
+  )
+  r.huMin = range[0]
+  r.huMax = range[1]
 }
 
 /**
@@ -158,6 +164,7 @@ export async function loadClaimedSlices(
   const { rows, columns } = ordered[0]!
   const plane = rows * columns
   const head = new Uint8Array(HEADER_READ)
+  const table = new HuTable()
   const r: SlicesLoaded = { storedBytes: 0, huMin: 32767, huMax: -32768 }
   for (;;) {
     const z = Atomics.add(claims, 0, 1)
@@ -170,7 +177,7 @@ export async function loadClaimedSlices(
         h.path,
       )
     }
-    await loadSliceInto(root, h, hu.subarray(z * plane, (z + 1) * plane), mode, head, r)
+    await loadSliceInto(root, h, hu.subarray(z * plane, (z + 1) * plane), mode, head, table, r)
     Atomics.store(claims, 1 + z, mark)
   }
 }
@@ -217,7 +224,9 @@ export async function loadHuVolume(
   // Whatever a failed helper claimed, finished or not (its range and byte count are lost with
   // it): loaded again here, each slice rewritten whole.
   const head = new Uint8Array(HEADER_READ)
+  const table = new HuTable()
   for (let z = 0; z < ordered.length; z++)
-    if (Atomics.load(claims, 1 + z) !== 1 && !other) await loadSliceInto(root, ordered[z]!, hu.subarray(z * plane, (z + 1) * plane), mode, head, r)
+    if (Atomics.load(claims, 1 + z) !== 1 && !other)
+      await loadSliceInto(root, ordered[z]!, hu.subarray(z * plane, (z + 1) * plane), mode, head, table, r)
   return { hu, shape: [ordered.length, rows, columns], huMin: r.huMin, huMax: r.huMax, storedBytes: r.storedBytes }
 }

@@ -95,6 +95,42 @@ describe('squaredDistanceTransform', () => {
     }
   })
 
+  it('bounded (maxSquared): exact up to the bound and Infinity beyond, as the full transform capped', () => {
+    const cases: { shape: Vec3; spacing: Vec3; density: number; max: number }[] = [
+      { shape: [9, 13, 11], spacing: [1, 1, 1], density: 0.03, max: 9 },
+      { shape: [12, 10, 14], spacing: [0.997, 1, 1.002], density: 0.5, max: 36.000036 },
+      { shape: [8, 15, 9], spacing: [2.5, 0.7, 0.8], density: 0.02, max: 4 },
+      { shape: [10, 9, 12], spacing: [0.6, 1.3, 3], density: 0.2, max: 0 },
+      { shape: [1, 20, 17], spacing: [5, 0.9, 0.9], density: 0.08, max: 1000 },
+      { shape: [14, 6, 6], spacing: [1, 1, 1], density: 0.9, max: 2 },
+    ]
+    const next = random(11)
+    for (const { shape, spacing, density, max } of cases) {
+      // Blobs, not only salt: runs of sites and of non-sites as masks have them.
+      const mask = Uint8Array.from({ length: shape[0] * shape[1] * shape[2] }, () => (next() < density ? 1 : 0))
+      for (let i = 1; i < mask.length; i++) if (next() < 0.5) mask[i] = mask[i - 1]!
+      for (const opts of [
+        {},
+        { target: 'background' },
+        { target: 'background', outsideIsTarget: true },
+        { outsideIsTarget: true },
+      ] as SquaredDistanceOptions[]) {
+        const full = squaredDistanceTransform(mask, shape, spacing, opts)
+        const ours = squaredDistanceTransform(mask, shape, spacing, { ...opts, maxSquared: max })
+        let finite = 0
+        for (let i = 0; i < full.length; i++) {
+          if (full[i]! > max) expect(ours[i]).toBe(Infinity)
+          else {
+            expect(ours[i]).toBe(full[i])
+            finite++
+          }
+        }
+        if (max > 0) expect(finite).toBeGreaterThan(0)
+      }
+    }
+    expect(() => squaredDistanceTransform(new Uint8Array(1), [1, 1, 1], [1, 1, 1], { maxSquared: -1 })).toThrow(/maxSquared/)
+  })
+
   it('writes into a given array and rejects shapes that do not match', () => {
     const out = new Float32Array(8)
     const mask = Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0])

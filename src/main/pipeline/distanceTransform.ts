@@ -34,6 +34,15 @@ export interface SquaredDistanceOptions {
   outsideIsTarget?: boolean
   /** Write the result here instead of allocating (length = voxel count). */
   out?: Float32Array
+  /**
+   * Only distances up to this (mm²) are wanted: those come out exact, every larger one as
+   * Infinity. What a ball of radius √maxSquared does with the map (dilation, erosion, opening)
+   * is then the same, and the transform is several times faster: a value above the bound stays
+   * above it after later passes add to it, so each pass caps its output, and a line sample
+   * only looks at the few samples within the bound of it instead of building the envelope of
+   * every parabola on the line. @default Infinity (exact everywhere)
+   */
+  maxSquared?: number
 }
 
 /** Throws BAD_ARGUMENT unless shape is three non-negative integers covering `length` voxels
@@ -61,6 +70,8 @@ export function squaredDistanceTransform(
     throw new CuratorError('BAD_ARGUMENT', `out holds ${out.length} values, the volume ${mask.length}`)
   if (mask.length === 0) return out
   const outside = options.outsideIsTarget ?? false
+  const max = options.maxSquared ?? Infinity
+  if (!(max >= 0)) throw new CuratorError('BAD_ARGUMENT', `maxSquared must be ≥ 0, got ${max}`)
 
   // Scratch, allocated once: a row of gaps, one block of [x][line] values (float32 is exact
   // here: the values come from and go back to the float32 output) and one line's envelope.
@@ -76,15 +87,20 @@ export function squaredDistanceTransform(
   const fg = (options.target ?? 'foreground') === 'foreground'
   const nxy = nx * ny
   const [sz, sy, sx] = spacing
+  const bounded = max < Infinity
+  const line = bounded ? new Float32Array(n) : block
+  const next = bounded ? new Int32Array(n) : gap
   for (let z = 0; z < nz; z++) {
     // x then y, a plane at a time while it is in cache; the x pass writes it already transposed.
-    for (let y = 0; y < ny; y++) rowX(mask, z * nxy + y * nx, nx, sx * sx, fg, outside, gap, block, y, ny)
-    for (let x = 0; x < nx; x++) lowerEnvelope(block, x * ny, ny, sy * sy, outside, env)
+    for (let y = 0; y < ny; y++) rowX(mask, z * nxy + y * nx, nx, sx * sx, fg, outside, max, gap, block, y, ny)
+    if (bounded) for (let x = 0; x < nx; x++) boundedLine(block, x * ny, ny, sy * sy, outside, max, line, next)
+    else for (let x = 0; x < nx; x++) lowerEnvelope(block, x * ny, ny, sy * sy, outside, env)
     scatter(block, out, z * nxy, nx, ny, nx)
   }
   for (let y = 0; y < ny; y++) {
     gather(out, y * nx, nxy, nz, nx, block)
-    for (let x = 0; x < nx; x++) lowerEnvelope(block, x * nz, nz, sz * sz, outside, env)
+    if (bounded) for (let x = 0; x < nx; x++) boundedLine(block, x * nz, nz, sz * sz, outside, max, line, next)
+    else for (let x = 0; x < nx; x++) lowerEnvelope(block, x * nz, nz, sz * sz, outside, env)
     scatter(block, out, y * nx, nxy, nz, nx)
   }
   return out
@@ -104,6 +120,7 @@ function rowX(
   s2: number,
   fg: boolean,
   outside: boolean,
+  max: number,
   gap: Int32Array,
   block: Float32Array,
   i: number,
@@ -119,7 +136,63 @@ function rowX(
   for (let x = nx - 1; x >= 0; x--) {
     if ((mask[base + x] !== 0) === fg) next = x
     const g = Math.min(gap[x]!, next - x)
-    block[x * count + i] = g >= NONE ? Infinity : g * g * s2
+    const d = g * g * s2
+    block[x * count + i] = g >= NONE || d > max ? Infinity : d
+  }
+}
+
+/**
+ * The bounded counterpart of {@link lowerEnvelope}: line[off + q] ← min over |q − p| ≤ reach of
+ * s²(q − p)² + f(p), Infinity where that exceeds `max`. Exact up to `max`: a sample farther than
+ * `reach` adds more than `max` by itself. A site (0) is its own answer; samples with nothing
+ * finite within reach are Infinity at once; the others scan outwards only while the offset
+ * could still beat the best found, so the cost is a few reads per sample near the bound's
+ * shell and one elsewhere. `copy` and `next` are scratch of at least n.
+ */
+function boundedLine(line: Float32Array, off: number, n: number, s2: number, outside: boolean, max: number, copy: Float32Array, next: Int32Array): void {
+  let reach = Math.floor(Math.sqrt(max / s2))
+  while ((reach + 1) * (reach + 1) * s2 <= max) reach++
+  // next[q]: the first finite sample at or after q (n + reach + 1 when none).
+  let nf = n + reach + 1
+  for (let q = n - 1; q >= 0; q--) {
+    const f = line[off + q]!
+    copy[q] = f
+    if (f !== Infinity) nf = q
+    next[q] = nf
+  }
+  let last = -reach - 1 // the last finite sample before q
+  for (let q = 0; q < n; q++) {
+    const f = copy[q]!
+    if (f === 0) {
+      line[off + q] = 0
+      last = q
+      continue
+    }
+    let best = f
+    if (f !== Infinity) last = q
+    if (q - last <= reach || next[q]! - q <= reach) {
+      // Outwards from q, while the offset alone still leaves room to beat the best found
+      // (an Infinity sample never does: ∞ + d² is not below anything).
+      for (let d = 1; d <= reach; d++) {
+        const dd = s2 * d * d
+        if (dd >= best) break
+        if (q >= d) {
+          const t = dd + copy[q - d]!
+          if (t < best) best = t
+        }
+        if (q + d < n) {
+          const t = dd + copy[q + d]!
+          if (t < best) best = t
+        }
+      }
+    }
+    if (outside) {
+      const a = s2 * (q + 1) * (q + 1)
+      const b = s2 * (n - q) * (n - q)
+      if (a < best) best = a
+      if (b < best) best = b
+    }
+    line[off + q] = best > max ? Infinity : best
   }
 }
 

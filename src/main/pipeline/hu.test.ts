@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { robustSliceHu, seedSliceHu } from './hu'
+import { HuTable, LOSSY_PADDING_TOLERANCE, type RobustHuParams, robustSliceHu, seedSliceHu, type StoredSlice } from './hu'
 
 describe('seedSliceHu (the tutorial, including its int16 quirks)', () => {
   it('zeroes raw -2000 before adding the intercept, so outside-FOV becomes the intercept', () => {
@@ -86,5 +86,58 @@ describe('robustSliceHu', () => {
     const out = new Int16Array(3)
     robustSliceHu(Uint16Array.from([65535, 1000, 0]), out, { ...base, paddingValue: 65535, paddingTolerance: 64 })
     expect([...out]).toEqual([-1000, -24, -1024])
+  })
+})
+
+describe('HuTable', () => {
+  // Values across the whole range of each storage type, with the special ones in it.
+  function slice(kind: 's' | 'u' | 'b', n: number, seed: number): StoredSlice {
+    const a = kind === 's' ? new Int16Array(n) : kind === 'u' ? new Uint16Array(n) : new Uint8Array(n)
+    let x = seed
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) >>> 0
+      a[i] = x >>> 8
+    }
+    a[0] = -2000
+    a[1] = 0
+    a[2] = 65535
+    return a
+  }
+  const params: RobustHuParams[] = [
+    { slope: 1, intercept: -1024, paddingValue: null, paddingLimit: null },
+    { slope: 1, intercept: 0, paddingValue: -2000, paddingLimit: null, paddingTolerance: LOSSY_PADDING_TOLERANCE },
+    { slope: 0.5, intercept: -1024.5, paddingValue: 0, paddingLimit: 30, outsideHu: -1024 },
+    { slope: 2.5, intercept: 17.7, paddingValue: 63536, paddingLimit: null },
+  ]
+
+  it('converts exactly as seedSliceHu/robustSliceHu, with the range, for every storage type and parameter set', () => {
+    for (const kind of ['s', 'u', 'b'] as const) {
+      for (const mode of ['seed', 'robust'] as const) {
+        const table = new HuTable()
+        for (const [k, p] of [...params, params[0]!].entries()) {
+          // Sizes below and above the table's own cost, so both ways are taken.
+          for (const n of [1000, 70000]) {
+            const stored = slice(kind, n, 7 + k * 31 + n)
+            const want = new Int16Array(n)
+            if (mode === 'seed') seedSliceHu(stored, want, p.slope, p.intercept)
+            else robustSliceHu(stored, want, p)
+            // In place, as the loader does: `out` views the stored bytes when they are int16.
+            const out = stored instanceof Int16Array ? stored : new Int16Array(n)
+            const range: [number, number] = [32767, -32768]
+            table.convert(stored, out, mode, p, range)
+            expect(out.findIndex((v, i) => v !== want[i])).toBe(-1)
+            expect(range).toEqual([want.reduce((a, b) => Math.min(a, b)), want.reduce((a, b) => Math.max(a, b))])
+          }
+        }
+      }
+    }
+  })
+
+  it('widens a range it is given, and a constant slice sets both ends', () => {
+    const range: [number, number] = [32767, -32768]
+    new HuTable().convert(new Int16Array(70000).fill(40), new Int16Array(70000), 'robust', params[0]!, range)
+    expect(range).toEqual([40 - 1024, 40 - 1024])
+    new HuTable().convert(new Int16Array(70000).fill(2000), new Int16Array(70000), 'robust', params[0]!, range)
+    expect(range).toEqual([40 - 1024, 2000 - 1024])
   })
 })

@@ -88,3 +88,66 @@ export function robustSliceHu(stored: StoredSlice, out: Int16Array, p: RobustHuP
     out[i] = h < LOWEST_PHYSICAL_HU ? outside : h > 32767 ? 32767 : h
   }
 }
+
+/**
+ * A slice's conversion as one table lookup per voxel. Both conversions depend on nothing but
+ * the stored value and the slice's parameters, which rarely change within a series: the table
+ * maps every possible stored value once, by running the conversion itself over all of them (so
+ * it agrees with seedSliceHu/robustSliceHu by construction), and is rebuilt only when the
+ * parameters or the storage type change. Per voxel that is a load from a 128 KiB table instead of
+ * a float multiply, a rounding and four comparisons.
+ */
+export class HuTable {
+  private key = ''
+  private readonly table = new Int16Array(65536)
+
+  /**
+   * Converts `stored` into `out` (which it may view: each value is read before it is written)
+   * and returns the range of what it wrote, widened into `range` ([min, max]).
+   */
+  convert(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams, range: [number, number]): void {
+    const kind = stored instanceof Int16Array ? 's' : stored instanceof Uint16Array ? 'u' : 'b'
+    const key = `${mode} ${kind} ${p.slope} ${p.intercept} ${p.paddingValue} ${p.paddingLimit} ${p.outsideHu ?? ''} ${p.paddingTolerance ?? 0}`
+    const size = kind === 'b' ? 256 : 65536
+    if (key !== this.key) {
+      // A table costs `size` conversions: not worth it for one small slice with new parameters.
+      if (out.length < size / 2) {
+        this.direct(stored, out, mode, p, range)
+        return
+      }
+      // Every bit pattern of the storage type, in index order (k stored into an Int16Array is
+      // the int16 whose bits are k).
+      const all = kind === 's' ? new Int16Array(size) : kind === 'u' ? new Uint16Array(size) : new Uint8Array(size)
+      for (let k = 0; k < size; k++) all[k] = k
+      const t = this.table.subarray(0, size)
+      if (mode === 'seed') seedSliceHu(all, t, p.slope, p.intercept)
+      else robustSliceHu(all, t, p)
+      this.key = key
+    }
+    const t = this.table
+    let lo = range[0]
+    let hi = range[1]
+    for (let i = 0, n = out.length; i < n; i++) {
+      const h = t[stored[i]! & 0xffff]!
+      out[i] = h
+      if (h < lo) lo = h
+      if (h > hi) hi = h
+    }
+    range[0] = lo
+    range[1] = hi
+  }
+
+  private direct(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams, range: [number, number]): void {
+    if (mode === 'seed') seedSliceHu(stored, out, p.slope, p.intercept)
+    else robustSliceHu(stored, out, p)
+    let lo = range[0]
+    let hi = range[1]
+    for (let i = 0, n = out.length; i < n; i++) {
+      const h = out[i]!
+      if (h < lo) lo = h
+      if (h > hi) hi = h
+    }
+    range[0] = lo
+    range[1] = hi
+  }
+}

@@ -96,6 +96,7 @@ export function dilateBall(
   const dist = squaredDistanceTransform(mask, shape, spacing, {
     target: 'foreground',
     out: distances(mask.length, options.scratch),
+    maxSquared: limit,
   })
   const out = output(mask, options.out)
   for (let i = 0; i < out.length; i++) out[i] = dist[i]! <= limit ? 1 : 0
@@ -115,6 +116,7 @@ export function erodeBall(
     target: 'background',
     outsideIsTarget: (options.borderValue ?? 0) === 0,
     out: distances(mask.length, options.scratch),
+    maxSquared: limit,
   })
   const out = output(mask, options.out)
   for (let i = 0; i < out.length; i++) out[i] = dist[i]! > limit ? 1 : 0
@@ -137,9 +139,10 @@ export function closeBall(
   const dist = squaredDistanceTransform(mask, shape, spacing, {
     target: 'foreground',
     out: distances(mask.length, options.scratch),
+    maxSquared: limit,
   })
   for (let i = 0; i < out.length; i++) out[i] = dist[i]! <= limit ? 1 : 0
-  squaredDistanceTransform(out, shape, spacing, { target: 'background', outsideIsTarget: true, out: dist })
+  squaredDistanceTransform(out, shape, spacing, { target: 'background', outsideIsTarget: true, out: dist, maxSquared: limit })
   for (let i = 0; i < out.length; i++) out[i] = dist[i]! > limit ? 1 : 0
   return out
 }

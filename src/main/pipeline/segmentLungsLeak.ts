@@ -27,7 +27,7 @@
  * lungs. Hence the trigger of 20 mL.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, forEachRun, labelRuns, touchesSideFaces } from './connectedComponents'
+import { LabelScratch, type RunLabelling, forEachRun, labelMask, labelRuns, touchesSideFaces } from './connectedComponents'
 import { squaredDistanceTransform } from './distanceTransform'
 import { ballLimit } from './morphology'
 import type { Shape3 } from './segmentLungs'
@@ -52,19 +52,55 @@ export interface OutsideAir {
 }
 
 /**
- * Border-connected air that, within its own axial slice, does not reach the slice's border.
- * Labelled with DENSE as background: INNER and EDGE runs never join (different values).
+ * Border-connected air that, within its own axial slice, does not reach the slice's border:
+ * the runs of the labels `touch` marks, joined per slice (8-connected in-plane) straight from
+ * the volume's run table, so no voxel is read again. Only outside-air runs take part: in-plane
+ * neighbours of different 3-D components cannot exist (they would be one component).
  */
-function enclosedInSlices(cls: Uint8Array, [Z, Y, X]: Shape3, s: LabelScratch): number {
-  const plane = Y * X
+function enclosedInSlices(air: RunLabelling, touch: Uint8Array): number {
+  const [Z, Y, X] = air.shape
+  const { rowFirst, start, end, label } = air
+  const parent = new Int32Array(air.runs)
+  const open = new Uint8Array(air.runs)
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      const g = parent[parent[i]!]!
+      parent[i] = g
+      i = g
+    }
+    return i
+  }
   let enclosed = 0
   for (let z = 0; z < Z; z++) {
-    const slice = cls.subarray(z * plane, (z + 1) * plane)
-    const rl = labelRuns(slice, [1, Y, X], { background: DENSE, connectivity: 26, scratch: s })
-    const open = touchesSideFaces(rl)
-    forEachRun(rl, (l, off, len) => {
-      if (!open[l] && slice[off] === EDGE) enclosed += len
-    })
+    const r0 = rowFirst[z * Y]!
+    const r1 = rowFirst[z * Y + Y]!
+    for (let r = r0; r < r1; r++) parent[r] = r
+    for (let y = 1; y < Y; y++) {
+      const row = z * Y + y
+      let p = rowFirst[row - 1]!
+      const pEnd = rowFirst[row]!
+      for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re && p < pEnd; r++) {
+        if (!touch[label[r]!]) continue
+        const lo = start[r]! - 1
+        const hi = end[r]! + 1
+        while (p < pEnd && end[p]! < lo) p++
+        for (let q = p; q < pEnd && start[q]! <= hi; q++) {
+          if (!touch[label[q]!]) continue
+          const a = find(q)
+          const b = find(r)
+          if (a < b) parent[b] = a
+          else if (b < a) parent[a] = b
+        }
+      }
+    }
+    for (let r = r0; r < r1; r++) open[r] = 0
+    for (let y = 0; y < Y; y++) {
+      const row = z * Y + y
+      const edgeRow = y === 0 || y === Y - 1
+      for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++)
+        if (touch[label[r]!] && (edgeRow || start[r] === 0 || end[r] === X - 1)) open[find(r)] = 1
+    }
+    for (let r = r0; r < r1; r++) if (touch[label[r]!] && !open[find(r)]) enclosed += end[r]! - start[r]! + 1
   }
   return enclosed
 }
@@ -81,29 +117,48 @@ export function classifyOutsideAir(
   opts: { radiusMm: number; triggerMl: number },
   s: LabelScratch = new LabelScratch(),
 ): OutsideAir {
-  const rl = labelRuns(cls, shape, { background: DENSE, connectivity: 26, scratch: s })
-  const touch = touchesSideFaces(rl)
-  let components = 0
-  for (let l = 1; l <= rl.count; l++) components += touch[l]!
-  forEachRun(rl, (l, off, len) => {
-    if (touch[l]) cls.fill(EDGE, off, off + len)
-  })
-  const result: OutsideAir = { components, enclosedMl: 0, cut: false }
-  const allOutside = (): OutsideAir => {
-    for (let i = 0; i < cls.length; i++) if (cls[i] === EDGE) cls[i] = OUTSIDE
-    return result
-  }
-  if (components === 0) return result
-  result.enclosedMl = (enclosedInSlices(cls, shape, s) * spacing[0] * spacing[1] * spacing[2]) / 1000
-  if (result.enclosedMl < opts.triggerMl) return allOutside()
+  const air = labelRuns(cls, shape, { background: DENSE, connectivity: 26, scratch: s })
+  const { outside, touch, classified } = classifyOutsideRuns(air, cls, work, shape, spacing, opts)
+  if (!classified)
+    forEachRun(air, (l, off, len) => {
+      if (touch[l]) cls.fill(OUTSIDE, off, off + len)
+    })
+  return outside
+}
 
+/**
+ * {@link classifyOutsideAir} from the air's labelling (26-connected, C order). Without a cut,
+ * nothing is written: the outside air is the runs of the labels `touch` marks and every other
+ * run is INNER, and `air` stays valid (the cut labels with its own scratch). When `classified`,
+ * `cls` (any content on entry) holds all five classes instead.
+ */
+export function classifyOutsideRuns(
+  air: RunLabelling,
+  cls: Uint8Array,
+  work: Uint8Array,
+  shape: Shape3,
+  spacing: Readonly<Vec3>,
+  opts: { radiusMm: number; triggerMl: number },
+): { outside: OutsideAir; touch: Uint8Array; classified: boolean } {
+  const touch = touchesSideFaces(air)
+  let components = 0
+  for (let l = 1; l <= air.count; l++) components += touch[l]!
+  const outside: OutsideAir = { components, enclosedMl: 0, cut: false }
+  const done = { outside, touch, classified: false }
+  if (components === 0) return done
+  outside.enclosedMl = (enclosedInSlices(air, touch) * spacing[0] * spacing[1] * spacing[2]) / 1000
+  if (outside.enclosedMl < opts.triggerMl) return done
+
+  cls.fill(DENSE)
+  forEachRun(air, (l, off, len) => cls.fill(touch[l] ? EDGE : INNER, off, off + len))
+  done.classified = true
   // Erosion. Beyond the volume counts as air (distance to non-EDGE voxels only), so air at a
   // side face is not eroded for being at the face: the outside air goes on there.
   for (let i = 0; i < cls.length; i++) work[i] = cls[i] === EDGE ? 1 : 0
   const dist = squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'background' })
   const limit = ballLimit(opts.radiusMm)
   for (let i = 0; i < cls.length; i++) work[i] = work[i] === 1 && dist[i]! > limit ? 1 : 0
-  const cores = labelRuns(work, shape, { background: 0, connectivity: 26, scratch: s })
+  const cores = labelMask(work, shape, { connectivity: 26 })
   const open = touchesSideFaces(cores)
   let enclosedCores = 0
   forEachRun(cores, (l, off, len) => {
@@ -113,10 +168,13 @@ export function classifyOutsideAir(
     enclosedCores++
   })
   // Nothing thick hides in the border-connected air: all of it is outside after all.
-  if (enclosedCores === 0) return allOutside()
+  if (enclosedCores === 0) {
+    for (let i = 0; i < cls.length; i++) if (cls[i] === EDGE) cls[i] = OUTSIDE
+    return done
+  }
   // Grow the open core back by the ball: that is the outside; the rest are candidates.
   squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'foreground', out: dist })
   for (let i = 0; i < cls.length; i++) if (cls[i]! >= EDGE && dist[i]! <= limit) cls[i] = OUTSIDE
-  result.cut = true
-  return result
+  outside.cut = true
+  return done
 }
