@@ -4,7 +4,9 @@ import {
   componentSizes,
   label2d,
   label3d,
+  labelMask,
   labelRuns,
+  labelRunsAtOrBelow,
   largestLabel,
   paintLabels,
   runSizes,
@@ -120,6 +122,50 @@ describe('label3d', () => {
 
   it('rejects a shape that does not match', () => {
     expect(() => label3d(new Uint8Array(5), [1, 2, 3])).toThrow(RangeError)
+  })
+})
+
+describe('labelMask and labelRunsAtOrBelow', () => {
+  // Deterministic noise (an LCG), so a failure reproduces.
+  const noise = (n: number, seed: number): Int16Array => {
+    let v = seed
+    return Int16Array.from({ length: n }, () => {
+      v = (v * 1103515245 + 12345) % 2147483648
+      return (v % 2001) - 1000
+    })
+  }
+  const same = (a: ReturnType<typeof labelRuns>, b: ReturnType<typeof labelRuns>): void => {
+    expect(a.count).toBe(b.count)
+    const rows = a.shape[0] * a.shape[1]
+    const n = rows * a.shape[2]
+    expect([...paintLabels(a, new Int32Array(n))]).toEqual([...paintLabels(b, new Int32Array(n))])
+    expect([...a.rowFirst.subarray(0, rows + 1)]).toEqual([...b.rowFirst.subarray(0, rows + 1)])
+  }
+
+  it("label a 0/1 mask and a threshold exactly as labelRuns does, numbering included", () => {
+    // Sparse and dense masks (empty rows and slices, rows full to the end, runs across row ends)
+    // at every connectivity.
+    const shape: [number, number, number] = [7, 9, 11]
+    const n = 7 * 9 * 11
+    for (const [seed, threshold] of [
+      [1, -900],
+      [2, 0],
+      [3, 800],
+      [4, 1000],
+      [5, -1001],
+    ] as const) {
+      const hu = noise(n, seed)
+      // An empty slice and a full row, which the mask scan skips or runs to its end.
+      hu.fill(1000, 2 * 99, 3 * 99)
+      hu.fill(-1000, 5 * 99 + 22, 5 * 99 + 33)
+      const mask = Uint8Array.from(hu, (v) => (v <= threshold ? 1 : 0))
+      for (const connectivity of [6, 18, 26] as const) {
+        const want = labelRuns(mask, shape, { connectivity })
+        // Fresh scratches: each labelling is read after the next one ran.
+        same(labelMask(mask, shape, { connectivity, scratch: new LabelScratch() }), want)
+        same(labelRunsAtOrBelow(hu, shape, threshold, { connectivity, scratch: new LabelScratch() }), want)
+      }
+    }
   })
 })
 

@@ -21,9 +21,19 @@
  */
 import type { Vec3 } from '../../shared/api'
 import { type AbdominalGas, ABDOMINAL_GAS_DEFAULTS, findAbdominalGas } from './abdominalGas'
-import { LabelScratch, forEachRun, labelRuns, runSizes, touchesSideFaces } from './connectedComponents'
+import {
+  LabelScratch,
+  type RunLabelling,
+  forEachRun,
+  labelMask,
+  labelRuns,
+  labelRunsAtOrBelow,
+  runSizes,
+  touchesSideFaces,
+} from './connectedComponents'
 import { type AirwayOptions, type AirwayResult, removeAirways } from './segmentLungsAirways'
-import { DEEP, DENSE, EDGE, INNER, OUTSIDE, type OutsideAir, classifyOutsideAir } from './segmentLungsLeak'
+import { DEEP, EDGE, INNER, OUTSIDE, classifyOutsideRuns } from './segmentLungsLeak'
+import type { OutsideAir } from './segmentLungsLeak'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
 
 export interface RobustOptions {
@@ -98,23 +108,11 @@ export interface RobustSegmentation {
 }
 
 /**
- * Keeps in `mask` (0/1, in place) the largest eligible component and the second when it is at
- * least `ratio` of the largest; returns how many. Eligible: not touching a side face and, when
- * `cls` is given, never border-connected (INNER) or holding an enclosed core (DEEP).
+ * The largest eligible component of a labelling and the second when it is at least `ratio` of
+ * the largest (0 where none). Ties go to the lower label, as the tutorial's argmax.
  */
-function keepLungs(mask: Uint8Array, shape: Shape3, ratio: number, s: LabelScratch, cls?: Uint8Array): number {
-  const rl = labelRuns(mask, shape, { background: 0, connectivity: 26, scratch: s })
+function pickLungs(rl: RunLabelling, ok: Uint8Array, ratio: number): [number, number] {
   const sizes = runSizes(rl)
-  const ok = touchesSideFaces(rl).map((t) => (t ? 0 : 1))
-  if (cls) {
-    const thick = new Uint8Array(rl.count + 1)
-    forEachRun(rl, (l, off, len) => {
-      if (thick[l]) return
-      for (let i = off; i < off + len; i++) if (cls[i] === INNER || cls[i] === DEEP) return void (thick[l] = 1)
-    })
-    for (let l = 1; l <= rl.count; l++) ok[l] = ok[l]! & thick[l]!
-  }
-  // Ties go to the lower label, as the tutorial's argmax.
   let first = 0
   let second = 0
   for (let l = 1; l <= rl.count; l++) {
@@ -125,11 +123,119 @@ function keepLungs(mask: Uint8Array, shape: Shape3, ratio: number, s: LabelScrat
     } else if (second === 0 || sizes[l]! > sizes[second]!) second = l
   }
   if (second !== 0 && sizes[second]! < ratio * sizes[first]!) second = 0
-  mask.fill(0)
+  return [first, second]
+}
+
+/**
+ * Keeps in `mask` (0/1, in place) the largest component not touching a side face and the second
+ * when it is at least `ratio` of the largest; returns how many. What it drops is dropped from
+ * `also` too (a mask inside `mask`: noFill in fill), which is `also &= mask` without a pass over
+ * the volume.
+ */
+function keepLungs(mask: Uint8Array, also: Uint8Array, shape: Shape3, ratio: number, s: LabelScratch): number {
+  const rl = labelMask(mask, shape, { connectivity: 26, scratch: s })
+  const ok = touchesSideFaces(rl).map((t) => (t ? 0 : 1))
+  const [first, second] = pickLungs(rl, ok, ratio)
   forEachRun(rl, (l, off, len) => {
-    if (l === first || l === second) mask.fill(1, off, off + len)
+    if (l === first || l === second) return
+    mask.fill(0, off, off + len)
+    also.fill(0, off, off + len)
   })
   return (first ? 1 : 0) + (second ? 1 : 0)
+}
+
+/**
+ * {@link fillHoles2d} of the mask made of the runs of the labels `keep` marks, from the run
+ * table: per slice the background runs are the gaps between those runs, joined 4-connected, so
+ * no voxel is read. Holes are written into `fill` (which holds that mask).
+ */
+function fillHolesFromRuns(fill: Uint8Array, rl: RunLabelling, keep: Uint8Array, maxPixels: number): void {
+  const [Z, Y, X] = rl.shape
+  const { rowFirst, start, end, label } = rl
+  let cap = 0
+  let gs = new Int32Array(0)
+  let ge = new Int32Array(0)
+  let parent = new Int32Array(0)
+  let size = new Int32Array(0)
+  let open = new Uint8Array(0)
+  const gRowFirst = new Int32Array(Y + 1)
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      const g = parent[parent[i]!]!
+      parent[i] = g
+      i = g
+    }
+    return i
+  }
+  for (let z = 0; z < Z; z++) {
+    const r0 = rowFirst[z * Y]!
+    const r1 = rowFirst[z * Y + Y]!
+    let any = false
+    for (let r = r0; r < r1 && !any; r++) any = keep[label[r]!] === 1
+    // Without mask in the slice its background is one open region.
+    if (!any) continue
+    if (r1 - r0 + Y > cap) {
+      cap = 2 * (r1 - r0 + Y)
+      gs = new Int32Array(cap)
+      ge = new Int32Array(cap)
+      parent = new Int32Array(cap)
+      size = new Int32Array(cap)
+      open = new Uint8Array(cap)
+    }
+    let g = 0
+    for (let y = 0; y < Y; y++) {
+      const row = z * Y + y
+      const first = g
+      gRowFirst[y] = g
+      let x = 0
+      for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++) {
+        if (!keep[label[r]!]) continue
+        if (start[r]! > x) {
+          gs[g] = x
+          ge[g] = start[r]! - 1
+          parent[g] = g
+          g++
+        }
+        x = end[r]! + 1
+      }
+      if (x < X) {
+        gs[g] = x
+        ge[g] = X - 1
+        parent[g] = g
+        g++
+      }
+      if (y === 0) continue
+      // 4-connected: gaps of the row above that overlap in x.
+      let p = gRowFirst[y - 1]!
+      const pEnd = first
+      for (let r = first; r < g && p < pEnd; r++) {
+        while (p < pEnd && ge[p]! < gs[r]!) p++
+        for (let q = p; q < pEnd && gs[q]! <= ge[r]!; q++) {
+          const a = find(q)
+          const b = find(r)
+          if (a < b) parent[b] = a
+          else if (b < a) parent[a] = b
+        }
+      }
+    }
+    gRowFirst[Y] = g
+    open.fill(0, 0, g)
+    size.fill(0, 0, g)
+    for (let y = 0; y < Y; y++)
+      for (let k = gRowFirst[y]!; k < gRowFirst[y + 1]!; k++) {
+        const root = find(k)
+        size[root]! += ge[k]! - gs[k]! + 1
+        if (y === 0 || y === Y - 1 || gs[k] === 0 || ge[k] === X - 1) open[root] = 1
+      }
+    for (let y = 0; y < Y; y++)
+      for (let k = gRowFirst[y]!; k < gRowFirst[y + 1]!; k++) {
+        const root = find(k)
+        if (!open[root] && size[root]! <= maxPixels) {
+          const off = (z * Y + y) * X
+          fill.fill(1, off + gs[k]!, off + ge[k]! + 1)
+        }
+      }
+  }
 }
 
 /**
@@ -204,37 +310,74 @@ export function segmentLungsRobust(
   for (const b of [buffers.cls, buffers.fill, buffers.noFill])
     if (b && b.length !== n) throw new RangeError(`segmentLungsRobust: buffer of ${b.length} voxels for ${n}`)
   const cls = buffers.cls ?? new Uint8Array(n)
-  for (let i = 0; i < n; i++) cls[i] = image[i]! <= o.airThresholdHu ? INNER : DENSE
   // noFill doubles as the leak cut's scratch mask: one volume-sized allocation less.
   const noFill = buffers.noFill ?? new Uint8Array(n)
-  const outside = classifyOutsideAir(cls, noFill, shape, spacing, {
+  // The air is labelled once, straight from the image. Without a leak cut (the common case) the
+  // candidates are exactly its components that do not touch a side face, so the classes are
+  // never written out and the lungs, their masks and the midline all come from its runs.
+  const air = labelRunsAtOrBelow(image, shape, o.airThresholdHu, { connectivity: 26, scratch: s })
+  const { outside, touch, classified } = classifyOutsideRuns(air, cls, noFill, shape, spacing, {
     radiusMm: o.leakCutRadiusMm,
     triggerMl: o.leakTriggerMl,
   })
 
-  const X = shape[2]
+  const [Z, Y, X] = shape
   let sumX = 0
   let body = 0
-  for (let row = 0; row < shape[0] * shape[1]; row++)
-    for (let x = 0, i = row * X; x < X; x++, i++)
-      if (cls[i] !== OUTSIDE) {
-        sumX += x
-        body++
-      }
+  let lungRuns: RunLabelling
+  let ok: Uint8Array
+  if (!classified) {
+    // Body: every voxel but the outside air's runs. Sums of integers, exact in doubles, so the
+    // same midline as a count over voxels.
+    let outsideVoxels = 0
+    let outsideSumX = 0
+    forEachRun(air, (l, off, len) => {
+      if (!touch[l]) return
+      const x0 = off % X
+      outsideVoxels += len
+      outsideSumX += ((2 * x0 + len - 1) * len) / 2
+    })
+    body = n - outsideVoxels
+    sumX = (Z * Y * X * (X - 1)) / 2 - outsideSumX
+    lungRuns = air
+    ok = touch.map((t) => (t ? 0 : 1))
+  } else {
+    for (let row = 0; row < Z * Y; row++)
+      for (let x = 0, i = row * X; x < X; x++, i++)
+        if (cls[i] !== OUTSIDE) {
+          sumX += x
+          body++
+        }
+    for (let i = 0; i < n; i++) noFill[i] = cls[i]! >= INNER && cls[i]! <= DEEP ? 1 : 0
+    // Candidates from the border-connected air qualify only with an enclosed core (DEEP).
+    lungRuns = labelMask(noFill, shape, { connectivity: 26, scratch: s })
+    ok = touchesSideFaces(lungRuns).map((t) => (t ? 0 : 1))
+    const thick = new Uint8Array(lungRuns.count + 1)
+    forEachRun(lungRuns, (l, off, len) => {
+      if (thick[l]) return
+      for (let i = off; i < off + len; i++) if (cls[i] === INNER || cls[i] === DEEP) return void (thick[l] = 1)
+    })
+    for (let l = 1; l <= lungRuns.count; l++) ok[l] = ok[l]! & thick[l]!
+  }
   const midlineX = body ? sumX / body : (X - 1) / 2
 
-  for (let i = 0; i < n; i++) noFill[i] = cls[i]! >= INNER && cls[i]! <= DEEP ? 1 : 0
-  let lungComponents = keepLungs(noFill, shape, o.secondLungMinRatio, s, cls)
+  const [first, second] = pickLungs(lungRuns, ok, o.secondLungMinRatio)
+  let lungComponents = (first ? 1 : 0) + (second ? 1 : 0)
+  const keep = new Uint8Array(lungRuns.count + 1)
+  keep[first] = 1
+  keep[second] = 1
+  keep[0] = 0
+  noFill.fill(0)
+  forEachRun(lungRuns, (l, off, len) => {
+    if (keep[l]) noFill.fill(1, off, off + len)
+  })
   const fill = buffers.fill ?? new Uint8Array(n)
   fill.set(noFill)
-  fillHoles2d(fill, shape, o.maxHoleMm2 / (spacing[1] * spacing[2]), s)
+  fillHolesFromRuns(fill, lungRuns, keep, o.maxHoleMm2 / (spacing[1] * spacing[2]))
   let airways: AirwayResult | null = null
   if (o.removeAirways && lungComponents > 0) {
     airways = removeAirways(fill, noFill, shape, spacing, midlineX, airwayOptions(spacing, o))
-    if (airways.removedVoxels > 0) {
-      lungComponents = keepLungs(fill, shape, o.secondLungMinRatio, s)
-      for (let i = 0; i < n; i++) noFill[i]! &= fill[i]!
-    }
+    if (airways.removedVoxels > 0) lungComponents = keepLungs(fill, noFill, shape, o.secondLungMinRatio, s)
   }
   let leakLungVoxels = 0
   if (outside.cut) for (let i = 0; i < n; i++) if (fill[i] && (cls[i] === EDGE || cls[i] === DEEP)) leakLungVoxels++
@@ -244,8 +387,7 @@ export function segmentLungsRobust(
     abdominalGas = findAbdominalGas(image, fill, shape, spacing, cls, { gasHu: o.gasHu }, s)
     if (abdominalGas.voxels > 0) {
       for (let i = 0; i < n; i++) if (cls[i]) fill[i] = noFill[i] = 0
-      lungComponents = keepLungs(fill, shape, o.secondLungMinRatio, s)
-      for (let i = 0; i < n; i++) noFill[i]! &= fill[i]!
+      lungComponents = keepLungs(fill, noFill, shape, o.secondLungMinRatio, s)
     }
   }
   return { fill, noFill, outside, leakLungVoxels, lungComponents, airways, abdominalGas, midlineX }
