@@ -155,8 +155,9 @@ export function classifyOutsideRuns(
   // Erosion. Beyond the volume counts as air (distance to non-EDGE voxels only), so air at a
   // side face is not eroded for being at the face: the outside air goes on there.
   for (let i = 0; i < cls.length; i++) work[i] = cls[i] === EDGE ? 1 : 0
-  const dist = squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'background' })
   const limit = ballLimit(opts.radiusMm)
+  // Both maps are only compared with the ball's limit: bounded to it, they answer the same.
+  const dist = squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'background', maxSquared: limit })
   for (let i = 0; i < cls.length; i++) work[i] = work[i] === 1 && dist[i]! > limit ? 1 : 0
   const cores = labelMask(work, shape, { connectivity: 26 })
   const open = touchesSideFaces(cores)
@@ -173,7 +174,7 @@ export function classifyOutsideRuns(
     return done
   }
   // Grow the open core back by the ball: that is the outside; the rest are candidates.
-  squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'foreground', out: dist })
+  squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'foreground', out: dist, maxSquared: limit })
   for (let i = 0; i < cls.length; i++) if (cls[i]! >= EDGE && dist[i]! <= limit) cls[i] = OUTSIDE
   outside.cut = true
   return done
