@@ -101,7 +101,7 @@ export function cubicAxisPlan(nIn: number, nOut: number): AxisPlan {
     weights[4 * o + 2] = w2 * GAIN
     weights[4 * o + 3] = w3 * GAIN
   }
-  return { nIn, nOut, pad: NEAREST_PREPAD, taps: 4, start, weights, prefilter: bsplinePrefilter }
+  return { nIn, nOut, pad: NEAREST_PREPAD, taps: 4, start, weights, prefilter: bsplinePrefilter, pole: Z }
 }
 
 /** Length of the float32 scratch {@link zoomCubic} can reuse between calls. */

@@ -13,6 +13,7 @@
  * int16 source 157 MB + float32 intermediate 154 MB + int16 result 96 MB.
  */
 import { CuratorError } from '../../shared/errors'
+import { type Stage, ZoomKernels, kernelBytes } from './zoomKernels'
 
 /** One axis of a separable zoom: where each output sample reads, and with which weights. */
 export interface AxisPlan {
@@ -31,6 +32,11 @@ export interface AxisPlan {
    * null. Only samples from `lo` up are read afterwards, so a filter may stop there.
    */
   prefilter: ((work: Float64Array, len: number, inner: number, lo: number) => void) | null
+  /**
+   * Set when `prefilter` is the cubic B-spline one with this pole and there are 4 taps: the
+   * WebAssembly kernels (zoomKernels.ts) can then run the axis, with the same result.
+   */
+  pole?: number
 }
 
 /** Length of the float32 intermediate {@link zoomSeparable} needs (for a reusable scratch). */
@@ -86,6 +92,35 @@ function interpRows(work: Float64Array, inner: number, p: AxisPlan, out: Float64
       for (let c = 0; c < inner; c++) out[q + c] = w0 * work[r0 + c]! + w1 * work[r1 + c]!
     }
   }
+}
+
+/** One axis's two line operations, run by JavaScript or by the WebAssembly kernels. */
+interface LineOps {
+  prefilter: ((work: Float64Array, len: number, inner: number, lo: number) => void) | null
+  interp(work: Float64Array, inner: number, out: Float64Array): void
+}
+
+const jsOps = (p: AxisPlan): LineOps => ({ prefilter: p.prefilter, interp: (work, inner, out) => interpRows(work, inner, p, out) })
+
+/** The kernels' version of `p`, its taps and weights copied into their memory. */
+function kernelOps(p: AxisPlan, k: ZoomKernels): LineOps {
+  const start = k.i32(p.nOut)
+  start.set(p.start)
+  const weights = k.f64(p.weights.length)
+  weights.set(p.weights)
+  const pole = p.pole!
+  return {
+    prefilter: (work, len, inner, lo) => k.prefilter(work, len, inner, lo, pole),
+    interp: (work, inner, out) => k.interp4(work, inner, start, weights, out),
+  }
+}
+
+const kernelsCanRun = (p: AxisPlan): boolean => p.pole !== undefined && p.taps === 4
+
+/** Kernels with room for these line buffers (float64 lengths) and the plans' copies, when every plan suits them. */
+function kernelsFor(plans: AxisPlan[], lines: number[]): ZoomKernels | null {
+  if (!plans.every(kernelsCanRun)) return null
+  return ZoomKernels.create(kernelBytes([...lines, ...plans.map((p) => p.weights.length)], plans.map((p) => p.nOut)))
 }
 
 /** A plan that reads its input as it is: no edge padding, no prefilter (linear). */
@@ -150,14 +185,26 @@ class SliceZoom {
   private readonly rowsOut: Float64Array
   private readonly work: Float64Array
   private readonly out: Float64Array
+  private readonly xOps: LineOps
+  private readonly yOps: LineOps
+  /** With the kernels: the rows read (widened from `stageIn` into `wide`) and the slice written. */
+  private readonly k: { kernels: ZoomKernels; stageIn: Stage; wide: Float64Array; stageOut: Stage } | null
   constructor(
     private readonly py: AxisPlan,
     private readonly px: AxisPlan,
   ) {
-    this.rows = new Float64Array((px.nIn + 2 * px.pad) * ROWS)
-    this.rowsOut = new Float64Array(px.nOut * ROWS)
-    this.work = new Float64Array((py.nIn + 2 * py.pad) * px.nOut)
-    this.out = new Float64Array(py.nOut * px.nOut)
+    const lengths = [(px.nIn + 2 * px.pad) * ROWS, px.nOut * ROWS, (py.nIn + 2 * py.pad) * px.nOut, py.nOut * px.nOut]
+    // Stages count as float64s: a row group in, the slice out (4 bytes a value at most).
+    const staged = [Math.ceil((ROWS * px.nIn) / 2), ROWS * px.nIn, Math.ceil((py.nOut * px.nOut) / 2)]
+    const k = kernelsFor([px, py], [...lengths, ...staged])
+    const [rows, rowsOut, work, out] = lengths.map((n) => (k ? k.f64(n) : new Float64Array(n))) as [Float64Array, Float64Array, Float64Array, Float64Array]
+    this.rows = rows
+    this.rowsOut = rowsOut
+    this.work = work
+    this.out = out
+    this.xOps = k ? kernelOps(px, k) : jsOps(px)
+    this.yOps = k ? kernelOps(py, k) : jsOps(py)
+    this.k = k ? { kernels: k, stageIn: k.stage(ROWS * px.nIn), wide: k.f64(ROWS * px.nIn), stageOut: k.stage(py.nOut * px.nOut) } : null
   }
 
   /**
@@ -177,10 +224,15 @@ class SliceZoom {
     if (isDirect(px)) for (let y = 0; y < py.nIn; y++) interpFrom(src, at + y * px.nIn, px, work, (py.pad + y) * mx)
     else for (let y0 = 0; y0 < py.nIn; y0 += ROWS) this.rowsX(src, at, y0, Math.min(ROWS, py.nIn - y0))
     padEdges(work, py.nIn, py.pad, mx)
-    py.prefilter?.(work, py.nIn + 2 * py.pad, mx, py.start[0]!)
-    interpRows(work, mx, py, out)
+    this.yOps.prefilter?.(work, py.nIn + 2 * py.pad, mx, py.start[0]!)
+    this.yOps.interp(work, mx, out)
     beforeStore?.()
-    store(out, 0, out.length, dst, dstAt)
+    if (this.k) {
+      const toF32 = dst instanceof Float32Array
+      this.k.kernels.narrow(out, out.length, toF32, this.k.stageOut)
+      if (toF32) dst.set(this.k.stageOut.f32, dstAt)
+      else dst.set(this.k.stageOut.i16, dstAt)
+    } else store(out, 0, out.length, dst, dstAt)
   }
 
   /** The x pass of rows y0 .. y0 + r: copied in transposed, filtered together, written to `work`. */
@@ -188,16 +240,30 @@ class SliceZoom {
     const { px, py, rows, rowsOut, work } = this
     const nx = px.nIn
     const mx = px.nOut
-    for (let k = 0; k < r; k++) {
-      const from = at + (y0 + k) * nx
-      for (let i = 0, j = px.pad * r + k; i < nx; i++, j += r) rows[j] = src[from + i]!
+    const from = at + y0 * nx
+    if (this.k) {
+      // The rows are contiguous in the source: one copy of their own type into the kernels' memory.
+      const { kernels, stageIn, wide } = this.k
+      const isF32 = src instanceof Float32Array
+      if (isF32) stageIn.f32.set(src.subarray(from, from + r * nx))
+      else stageIn.i16.set(src.subarray(from, from + r * nx))
+      kernels.widen(stageIn, isF32, r * nx, wide, 0)
+      kernels.transpose(wide, r, nx, rows, px.pad * r)
+    } else {
+      for (let k = 0; k < r; k++) {
+        const f = from + k * nx
+        for (let i = 0, j = px.pad * r + k; i < nx; i++, j += r) rows[j] = src[f + i]!
+      }
     }
     padEdges(rows, nx, px.pad, r)
-    px.prefilter?.(rows, nx + 2 * px.pad, r, px.start[0]!)
-    interpRows(rows, r, px, rowsOut)
-    for (let k = 0; k < r; k++) {
-      const to = (py.pad + y0 + k) * mx
-      for (let o = 0, j = k; o < mx; o++, j += r) work[to + o] = rowsOut[j]!
+    this.xOps.prefilter?.(rows, nx + 2 * px.pad, r, px.start[0]!)
+    this.xOps.interp(rows, r, rowsOut)
+    if (this.k) this.k.kernels.transpose(rowsOut, mx, r, work, (py.pad + y0) * mx)
+    else {
+      for (let k = 0; k < r; k++) {
+        const to = (py.pad + y0 + k) * mx
+        for (let o = 0, j = k; o < mx; o++, j += r) work[to + o] = rowsOut[j]!
+      }
     }
   }
 }
@@ -215,6 +281,9 @@ class ZPass {
   private readonly chunk: number
   private readonly work: Float64Array
   private readonly out: Float64Array
+  private readonly ops: LineOps
+  /** With the kernels: the chunk's columns as read, and its rows as written. */
+  private readonly k: { kernels: ZoomKernels; stageIn: Stage; stageOut: Stage } | null = null
   constructor(
     private readonly plane: number,
     private readonly pz: AxisPlan,
@@ -224,13 +293,17 @@ class ZPass {
       this.units = pz.nOut
       this.work = new Float64Array(plane)
       this.out = this.work
+      this.ops = jsOps(pz)
       return
     }
     const len = pz.nIn + 2 * pz.pad
     this.chunk = Math.min(plane, Math.max(16, Math.floor(CHUNK_BYTES / ((len + pz.nOut) * 8))))
     this.units = Math.ceil(plane / this.chunk)
-    this.work = new Float64Array(len * this.chunk)
-    this.out = new Float64Array(pz.nOut * this.chunk)
+    const lengths = [len * this.chunk, pz.nOut * this.chunk]
+    const k = kernelsFor([pz], [...lengths, Math.ceil((pz.nIn * this.chunk) / 2), Math.ceil((pz.nOut * this.chunk) / 2)])
+    ;[this.work, this.out] = lengths.map((n) => (k ? k.f64(n) : new Float64Array(n))) as [Float64Array, Float64Array]
+    this.ops = k ? kernelOps(pz, k) : jsOps(pz)
+    if (k) this.k = { kernels: k, stageIn: k.stage(pz.nIn * this.chunk), stageOut: k.stage(pz.nOut * this.chunk) }
   }
 
   run(unit: number, src: Int16Array | Float32Array, dst: Float32Array | Int16Array): void {
@@ -244,11 +317,23 @@ class ZPass {
     const c0 = unit * chunk
     const w = Math.min(chunk, plane - c0)
     // A short last chunk still uses `chunk` as the row pitch; its extra columns are ignored.
-    for (let i = 0; i < pz.nIn; i++) work.set(src.subarray(i * plane + c0, i * plane + c0 + w), (pz.pad + i) * chunk)
+    if (this.k) {
+      const { kernels, stageIn } = this.k
+      const isF32 = src instanceof Float32Array
+      const into = isF32 ? stageIn.f32 : stageIn.i16
+      for (let i = 0; i < pz.nIn; i++) into.set(src.subarray(i * plane + c0, i * plane + c0 + w), i * chunk)
+      kernels.widen(stageIn, isF32, pz.nIn * chunk, work, pz.pad * chunk)
+    } else for (let i = 0; i < pz.nIn; i++) work.set(src.subarray(i * plane + c0, i * plane + c0 + w), (pz.pad + i) * chunk)
     padEdges(work, pz.nIn, pz.pad, chunk)
-    pz.prefilter?.(work, pz.nIn + 2 * pz.pad, chunk, pz.start[0]!)
-    interpRows(work, chunk, pz, out)
-    for (let o = 0; o < pz.nOut; o++) store(out, o * chunk, w, dst, o * plane + c0)
+    this.ops.prefilter?.(work, pz.nIn + 2 * pz.pad, chunk, pz.start[0]!)
+    this.ops.interp(work, chunk, out)
+    if (this.k) {
+      const { kernels, stageOut } = this.k
+      const toF32 = dst instanceof Float32Array
+      kernels.narrow(out, pz.nOut * chunk, toF32, stageOut)
+      const from = toF32 ? stageOut.f32 : stageOut.i16
+      for (let o = 0; o < pz.nOut; o++) dst.set(from.subarray(o * chunk, o * chunk + w) as Float32Array & Int16Array, o * plane + c0)
+    } else for (let o = 0; o < pz.nOut; o++) store(out, o * chunk, w, dst, o * plane + c0)
   }
 }
 

@@ -1,0 +1,130 @@
+/**
+ * The cubic zoom's arithmetic in WebAssembly (wasm/zoomKernels.ts, two float64 lanes at a time),
+ * bit-identical to the JavaScript loops it replaces (each lane does their operations in their
+ * order). An instance owns its memory: the zoom's line buffers are views into it, allocated
+ * once per pass object, so a kernel call passes offsets and copies nothing.
+ *
+ * CT_CURATOR_WASM=0 turns them off (the JavaScript loops run instead); so does a runtime without
+ * WebAssembly SIMD.
+ */
+import { ZOOM_KERNELS_WASM } from './zoomKernels.wasm'
+
+interface Exports {
+  prefilter(w: number, len: number, inner: number, lo: number, zn: number): void
+  interp4(work: number, inner: number, start: number, weights: number, nOut: number, out: number): void
+  widen(src: number, isF32: number, n: number, dst: number): void
+  transpose(src: number, a: number, b: number, dst: number): void
+  narrowI16(src: number, n: number, dst: number): void
+  narrowF32(src: number, n: number, dst: number): void
+}
+
+/** Room for `n` int16 or float32 values, seen as either type: what crosses to and from the volumes. */
+export interface Stage {
+  i16: Int16Array
+  f32: Float32Array
+}
+
+// The part of the WebAssembly API used here (this project's lib has no DOM types).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Memory: new (d: { initial: number }) => WasmMemory
+  Instance: new (m: object, imports: object) => { exports: unknown }
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
+
+let compiled: object | null | undefined
+let enabled = process.env.CT_CURATOR_WASM !== '0'
+
+/** Turns the kernels off or on for zooms set up from now on (tests compare both). */
+export function setZoomKernels(on: boolean): void {
+  enabled = on
+}
+
+function kernelModule(): object | null {
+  if (!enabled) return null
+  if (compiled === undefined) {
+    try {
+      compiled = !wasm ? null : new wasm.Module(Buffer.from(ZOOM_KERNELS_WASM, 'base64'))
+    } catch {
+      compiled = null // no WebAssembly SIMD here
+    }
+  }
+  return compiled
+}
+
+const PAGE = 65536
+
+/** One kernel instance and the memory its buffers are carved from. */
+export class ZoomKernels {
+  private next = 16
+  private constructor(
+    private readonly memory: WasmMemory,
+    private readonly fns: Exports,
+  ) {}
+
+  /** An instance with room for `bytes` of buffers, or null when the kernels cannot run here. */
+  static create(bytes: number): ZoomKernels | null {
+    const mod = kernelModule()
+    if (!mod) return null
+    const memory = new wasm!.Memory({ initial: Math.ceil((bytes + 1024) / PAGE) })
+    const instance = new wasm!.Instance(mod, { env: { memory } })
+    return new ZoomKernels(memory, instance.exports as unknown as Exports)
+  }
+
+  private carve(bytes: number): number {
+    const at = this.next
+    this.next = (at + bytes + 15) & ~15
+    if (this.next > this.memory.buffer.byteLength) throw new RangeError(`zoom kernels: ${this.next} bytes asked, ${this.memory.buffer.byteLength} reserved`)
+    return at
+  }
+
+  f64(n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.carve(8 * n), n)
+  }
+
+  i32(n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.carve(4 * n), n)
+  }
+
+  stage(n: number): Stage {
+    const at = this.carve(4 * n)
+    return { i16: new Int16Array(this.memory.buffer, at, n), f32: new Float32Array(this.memory.buffer, at, n) }
+  }
+
+  /** dst[dstAt + i] = the stage's first n values (int16, or float32 when `isF32`) as float64. */
+  widen(stage: Stage, isF32: boolean, n: number, dst: Float64Array, dstAt: number): void {
+    this.fns.widen(stage.i16.byteOffset, isF32 ? 1 : 0, n, dst.byteOffset + 8 * dstAt)
+  }
+
+  /** dst[dstAt + j·a + i] = src[i·b + j] for i < a, j < b. */
+  transpose(src: Float64Array, a: number, b: number, dst: Float64Array, dstAt: number): void {
+    this.fns.transpose(src.byteOffset, a, b, dst.byteOffset + 8 * dstAt)
+  }
+
+  /** The first n values of src into the stage: float32 (`toF32`), else int16 as storeInt16 writes them. */
+  narrow(src: Float64Array, n: number, toF32: boolean, stage: Stage): void {
+    if (toF32) this.fns.narrowF32(src.byteOffset, n, stage.f32.byteOffset)
+    else this.fns.narrowI16(src.byteOffset, n, stage.i16.byteOffset)
+  }
+
+  /** bsplinePrefilter (resampleBSpline.ts) of lines in this instance's memory; `pole` its z. */
+  prefilter(w: Float64Array, len: number, inner: number, lo: number, pole: number): void {
+    this.fns.prefilter(w.byteOffset, len, inner, lo, Math.pow(pole, len))
+  }
+
+  /** interpRows (resampleSeparable.ts) with 4 taps, every array in this instance's memory. */
+  interp4(work: Float64Array, inner: number, start: Int32Array, weights: Float64Array, out: Float64Array): void {
+    this.fns.interp4(work.byteOffset, inner, start.byteOffset, weights.byteOffset, start.length, out.byteOffset)
+  }
+}
+
+/** Bytes `ZoomKernels.create` needs for these buffer lengths (float64 and int32 counts), aligned as carved. */
+export function kernelBytes(f64s: number[], i32s: number[]): number {
+  let b = 16
+  for (const n of f64s) b = (b + 8 * n + 15) & ~15
+  for (const n of i32s) b = (b + 4 * n + 15) & ~15
+  return b
+}

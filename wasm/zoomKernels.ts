@@ -1,0 +1,157 @@
+// AssemblyScript, not TypeScript: compiled by `npm run wasm` into
+// src/main/pipeline/zoomKernels.wasm.ts (a test checks that the committed bytes are this file's).
+//
+// The arithmetic kernels of the cubic B-spline zoom (src/main/pipeline/resampleBSpline.ts and
+// resampleSeparable.ts) over float64 lines in this module's memory, two lanes at a time. Every
+// lane does exactly the operations of the JavaScript version in the same order (WebAssembly has
+// no fused multiply-add and rounds each operation as JavaScript does), so the results are the
+// same bits: the zoom's output does not depend on which version ran.
+
+/** scipy's pole for order 3, √3 − 2 (as resampleBSpline.ts). */
+const Z: f64 = -0.2679491924311227
+/** Terms of the causal initial sum kept (as resampleBSpline.ts). */
+const HORIZON: i32 = 32
+
+/**
+ * In-place cubic B-spline prefilter of `inner` interleaved lines of length `len` at byte offset
+ * `w` (float64, `w[i·inner + c]`), reflect boundary; rows below `lo` are not computed on the way
+ * back. `zn` = Z^len, computed by the caller with JavaScript's Math.pow.
+ */
+export function prefilter(w: usize, len: i32, inner: i32, lo: i32, zn: f64): void {
+  if (len < 2) return
+  const k = min(len - 1, HORIZON)
+  const stride = <usize>inner << 3
+  const last = w + <usize>(len - 1) * stride
+  const anti = Z / (Z - 1)
+  const scale = Z / (1 - zn * zn)
+  const pairs = inner & ~1
+  const vZ = f64x2.splat(Z)
+  const vzn = f64x2.splat(zn)
+  // Causal start value of each line (reads row 0 of its own line only before writing it).
+  let c = 0
+  for (; c < pairs; c += 2) {
+    const off = <usize>c << 3
+    const c0 = v128.load(w + off)
+    let s = f64x2.add(c0, f64x2.mul(vzn, v128.load(last + off)))
+    let zi = Z
+    for (let i = 1; i <= k; i++) {
+      const a = v128.load(w + <usize>i * stride + off)
+      const b = v128.load(w + <usize>(len - 1 - i) * stride + off)
+      s = f64x2.add(s, f64x2.mul(f64x2.splat(zi), f64x2.add(a, f64x2.mul(vzn, b))))
+      zi *= Z
+    }
+    v128.store(w + off, f64x2.add(f64x2.mul(s, f64x2.splat(scale)), c0))
+  }
+  for (; c < inner; c++) {
+    const off = <usize>c << 3
+    const c0 = load<f64>(w + off)
+    let s = c0 + zn * load<f64>(last + off)
+    let zi = Z
+    for (let i = 1; i <= k; i++) {
+      s += zi * (load<f64>(w + <usize>i * stride + off) + zn * load<f64>(w + <usize>(len - 1 - i) * stride + off))
+      zi *= Z
+    }
+    store<f64>(w + off, s * scale + c0)
+  }
+  // Causal: w[i] = w[i] + Z·w[i − 1].
+  for (let i = 1; i < len; i++) {
+    const r = w + <usize>i * stride
+    const p = r - stride
+    let c = 0
+    for (; c < pairs; c += 2) {
+      const off = <usize>c << 3
+      v128.store(r + off, f64x2.add(v128.load(r + off), f64x2.mul(vZ, v128.load(p + off))))
+    }
+    for (; c < inner; c++) {
+      const off = <usize>c << 3
+      store<f64>(r + off, load<f64>(r + off) + Z * load<f64>(p + off))
+    }
+  }
+  const vanti = f64x2.splat(anti)
+  c = 0
+  for (; c < pairs; c += 2) v128.store(last + (<usize>c << 3), f64x2.mul(v128.load(last + (<usize>c << 3)), vanti))
+  for (; c < inner; c++) store<f64>(last + (<usize>c << 3), load<f64>(last + (<usize>c << 3)) * anti)
+  // Anti-causal: w[i] = Z·(w[i + 1] − w[i]).
+  for (let i = len - 2; i >= lo; i--) {
+    const r = w + <usize>i * stride
+    const n = r + stride
+    let c = 0
+    for (; c < pairs; c += 2) {
+      const off = <usize>c << 3
+      v128.store(r + off, f64x2.mul(vZ, f64x2.sub(v128.load(n + off), v128.load(r + off))))
+    }
+    for (; c < inner; c++) {
+      const off = <usize>c << 3
+      store<f64>(r + off, Z * (load<f64>(n + off) - load<f64>(r + off)))
+    }
+  }
+}
+
+/**
+ * `inner` interleaved lines at once, 4 taps: out[o·inner + c] = w0·a + w1·b + w2·c + w3·d, summed
+ * left to right, with a..d the rows start[o] … start[o] + 3 of `work`. `start` is int32 and
+ * `weights` float64 (4 per output), both at byte offsets in this memory.
+ */
+export function interp4(work: usize, inner: i32, start: usize, weights: usize, nOut: i32, out: usize): void {
+  const stride = <usize>inner << 3
+  const pairs = inner & ~1
+  for (let o = 0; o < nOut; o++) {
+    const wj = weights + (<usize>o << 5)
+    const w0 = load<f64>(wj)
+    const w1 = load<f64>(wj, 8)
+    const w2 = load<f64>(wj, 16)
+    const w3 = load<f64>(wj, 24)
+    const v0 = f64x2.splat(w0)
+    const v1 = f64x2.splat(w1)
+    const v2 = f64x2.splat(w2)
+    const v3 = f64x2.splat(w3)
+    const r0 = work + <usize>load<i32>(start + (<usize>o << 2)) * stride
+    const r1 = r0 + stride
+    const r2 = r1 + stride
+    const r3 = r2 + stride
+    const q = out + <usize>o * stride
+    let c = 0
+    for (; c < pairs; c += 2) {
+      const off = <usize>c << 3
+      let t = f64x2.add(f64x2.mul(v0, v128.load(r0 + off)), f64x2.mul(v1, v128.load(r1 + off)))
+      t = f64x2.add(t, f64x2.mul(v2, v128.load(r2 + off)))
+      t = f64x2.add(t, f64x2.mul(v3, v128.load(r3 + off)))
+      v128.store(q + off, t)
+    }
+    for (; c < inner; c++) {
+      const off = <usize>c << 3
+      store<f64>(q + off, w0 * load<f64>(r0 + off) + w1 * load<f64>(r1 + off) + w2 * load<f64>(r2 + off) + w3 * load<f64>(r3 + off))
+    }
+  }
+}
+
+/** dst[i] = src[i] as float64, i < n; src is int16 or (isF32) float32. */
+export function widen(src: usize, isF32: i32, n: i32, dst: usize): void {
+  if (isF32) for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<f32>(src + (<usize>i << 2)))
+  else for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<i16>(src + (<usize>i << 1)))
+}
+
+/** Float64 transpose: dst[j·a + i] = src[i·b + j] for i < a, j < b. */
+export function transpose(src: usize, a: i32, b: i32, dst: usize): void {
+  for (let i = 0; i < a; i++) {
+    const row = src + (<usize>(i * b) << 3)
+    for (let j = 0; j < b; j++) store<f64>(dst + (<usize>(j * a + i) << 3), load<f64>(row + (<usize>j << 3)))
+  }
+}
+
+/**
+ * Float64 → int16 as scipy writes the zoom's result: round half away from zero, clip to the
+ * int16 range (resampleSeparable.ts storeInt16).
+ */
+export function narrowI16(src: usize, n: i32, dst: usize): void {
+  for (let i = 0; i < n; i++) {
+    const t = load<f64>(src + (<usize>i << 3))
+    const v = t > 0 ? t + 0.5 : t - 0.5
+    store<i16>(dst + (<usize>i << 1), <i16><i32>(v > 32767 ? 32767 : v < -32768 ? -32768 : v))
+  }
+}
+
+/** Float64 → float32, rounding to nearest (what a Float32Array store does). */
+export function narrowF32(src: usize, n: i32, dst: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)))
+}
