@@ -23,7 +23,7 @@
  * with a visible wall) would count as abdominal.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, forEachRun, labelRuns, runSizes } from './connectedComponents'
+import { LabelScratch, forEachRun, labelMask, labelRuns, runSizes } from './connectedComponents'
 import { type Shape3, checkShape } from './segmentLungs'
 import { maskExtent } from './segmentLungsAirways'
 
@@ -98,7 +98,7 @@ export function findAbdominalGas(
   for (let z = e.bottom; z <= e.top; z++) {
     const base = z * plane + e.y0 * X
     const out = work.subarray(base, base + rows * X)
-    const rl = labelRuns(mask.subarray(base, base + rows * X), [1, rows, X], { background: 0, connectivity: 26, scratch: s })
+    const rl = labelMask(mask.subarray(base, base + rows * X), [1, rows, X], { connectivity: 26, scratch: s })
     if (rl.count === 0) continue
     const sizes = runSizes(rl)
     const gas = new Float64Array(rl.count + 1)

@@ -24,7 +24,7 @@
  * statistics then split at the midline instead.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, forEachRun, labelRuns } from './connectedComponents'
+import { LabelScratch, forEachRun, labelMask } from './connectedComponents'
 import { squaredDistanceTransform } from './distanceTransform'
 import { ballLimit } from './morphology'
 import type { Shape3 } from './segmentLungs'
@@ -63,7 +63,8 @@ export function maskExtent(
   for (let pos = mask.indexOf(1); pos >= 0; pos = mask.indexOf(1, pos)) {
     const row = Math.floor(pos / X)
     const rowEnd = (row + 1) * X
-    const last = pos + mask.subarray(pos, rowEnd).lastIndexOf(1)
+    // Searching back from the row's end stops at pos at the latest (mask[pos] is 1).
+    const last = mask.lastIndexOf(1, rowEnd - 1)
     const y = row % Y
     top = (row - y) / Y
     if (bottom < 0) bottom = top
@@ -101,6 +102,27 @@ function dilateSquare(src: Uint8Array, dst: Uint8Array, tmp: Uint8Array, Y: numb
 }
 
 /**
+ * {@link dilateSquare} when `src` is 0 outside the box [y0, y1, x0, x1]: only the box grown by
+ * `k` can be set, so only that part of the slice is computed (the airway's few hundred pixels
+ * instead of the lungs' whole bounding box) and the rest of `dst` is cleared.
+ */
+function dilateBox(src: Uint8Array, dst: Uint8Array, tmp: Uint8Array, box: Int32Array, Y: number, X: number, k: number): void {
+  dst.fill(0)
+  if (box[1]! < 0) return
+  const y0 = Math.max(0, box[0]! - k)
+  const y1 = Math.min(Y - 1, box[1]! + k)
+  const x0 = Math.max(0, box[2]! - k)
+  const x1 = Math.min(X - 1, box[3]! + k)
+  const h = y1 - y0 + 1
+  const w = x1 - x0 + 1
+  const a = tmp.subarray(0, h * w)
+  for (let y = 0; y < h; y++) a.set(src.subarray((y0 + y) * X + x0, (y0 + y) * X + x0 + w), y * w)
+  const b = new Uint8Array(h * w)
+  dilateSquare(a, b, new Uint8Array(h * w), h, w, k)
+  for (let y = 0; y < h; y++) dst.set(b.subarray(y * w, (y + 1) * w), (y0 + y) * X + x0)
+}
+
+/**
  * Removes the airway from `fill` and `noFill` (0/1, in place). `midlineX` is the body's midline
  * as a (fractional) column index.
  */
@@ -128,6 +150,8 @@ export function removeAirways(
   const near = new Uint8Array(plane)
   const tmp = new Uint8Array(plane)
   const crop = new Uint8Array(plane)
+  // Rows y0..y1 and columns x0..x1 holding last slice's airway (y1 < 0: none).
+  const prevBox = new Int32Array(4).fill(-1)
   const limit = ballLimit(opts.radiusMm)
   const marginY = Math.ceil(Math.sqrt(limit) / spacing[1]) + 1
   const marginX = Math.ceil(Math.sqrt(limit) / spacing[2]) + 1
@@ -141,12 +165,12 @@ export function removeAirways(
       const from = (z * Y + e.y0 + y - 1) * X + e.x0
       slice.set(fill.subarray(from, from + bx - 2), y * bx + 1)
     }
-    const rl = labelRuns(slice, [1, by, bx], { background: 0, connectivity: 26, scratch })
+    const rl = labelMask(slice, [1, by, bx], { connectivity: 26, scratch })
     const thick = new Uint8Array(rl.count + 1)
     const hit = new Uint8Array(rl.count + 1)
     const sumX = new Float64Array(rl.count + 1)
     const size = new Float64Array(rl.count + 1)
-    if (z < e.top) dilateSquare(prev, near, tmp, by, bx, tolerance)
+    if (z < e.top) dilateBox(prev, near, tmp, prevBox, by, bx, tolerance)
     forEachRun(rl, (l, off, len) => {
       size[l]! += len
       sumX[l]! += len * (e.x0 - 1 + (off % bx) + (len - 1) / 2)
@@ -187,10 +211,17 @@ export function removeAirways(
     }
     const isAirway = (l: number): boolean => candidate(l) && !thick[l]
     prev.fill(0)
+    prevBox.fill(-1)
     let parts = 0
     forEachRun(rl, (l, off, len) => {
       if (!isAirway(l)) return
       prev.fill(1, off, off + len)
+      const x = off % bx
+      const y = (off - x) / bx
+      if (prevBox[1]! < 0) [prevBox[0], prevBox[2]] = [y, x]
+      prevBox[1] = y
+      prevBox[2] = Math.min(prevBox[2]!, x)
+      prevBox[3] = Math.max(prevBox[3]!, x + len - 1)
       if (!opts.measureOnly) {
         const v = volumeIndex(z, off)
         fill.fill(0, v, v + len)
