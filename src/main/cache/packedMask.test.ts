@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { countBits, decodePackedMask, encodePackedMask, packBits, unpackBits } from './packedMask'
+import { countBits, countOnes, decodePackedMask, encodePackedMask, packBits, unpackBits } from './packedMask'
 
 describe('packBits / unpackBits', () => {
   it('puts voxel i in bit i % 8 of byte i / 8 (NumPy bitorder little)', () => {
@@ -46,6 +46,30 @@ describe('packBits / unpackBits', () => {
       let want = 0
       for (let v = 0; v < voxels; v++) want += (big[v >> 3]! >> (v & 7)) & 1
       expect(countBits(view, voxels)).toBe(want)
+    }
+  })
+
+  it('packs and counts word-aligned, unaligned and odd-length masks the same as voxel by voxel, whatever the non-zero values', () => {
+    let x = 12345
+    const rnd = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) / 16777216
+    for (const n of [0, 1, 7, 8, 9, 63, 64, 1000, 4099]) {
+      for (const offset of [0, 1, 3, 4]) {
+        const backing = new Uint8Array(n + offset + 8)
+        const mask = backing.subarray(offset, offset + n)
+        // Runs of 0 and 1 (the usual mask), with a few other non-zero values in some.
+        for (let i = 0; i < n; i++) mask[i] = rnd() < 0.5 ? (i > 0 ? mask[i - 1]! : 0) : rnd() < 0.5 ? 1 : 0
+        if (n > 10 && offset === 3) mask[5] = 255
+        if (n > 100 && offset === 0) mask[70] = 2
+        const want = new Uint8Array((n + 7) >> 3)
+        let ones = 0
+        for (let i = 0; i < n; i++) {
+          if (!mask[i]) continue
+          want[i >> 3]! |= 1 << (i & 7)
+          ones++
+        }
+        expect([...packBits(mask)], `n=${n} offset=${offset}`).toEqual([...want])
+        expect(countOnes(mask), `n=${n} offset=${offset}`).toBe(ones)
+      }
     }
   })
 

@@ -18,28 +18,71 @@ export const PACKED_HEADER_BYTES = 20
 const deflateAsync = promisify(deflate)
 const inflateAsync = promisify(inflate)
 
+/**
+ * Four 0/1 bytes of a little-endian word → their 4 bits, in voxel order: the multiplier moves
+ * byte k's bit to bit 24 + k, and no two partial products share a bit, so nothing carries.
+ */
+const nibble = (w: number): number => (Math.imul(w, 0x01020408) >>> 24) & 0xf
+
 /** Voxel i (0 or 1; anything non-zero counts as 1) → bit i % 8 of byte ⌊i / 8⌋. */
 export function packBits(mask: Uint8Array, out = new Uint8Array((mask.length + 7) >> 3)): Uint8Array {
   const n = mask.length
   const full = n & ~7
   let o = 0
-  for (let i = 0; i < full; i += 8, o++) {
-    out[o] =
-      (mask[i] ? 1 : 0) |
-      (mask[i + 1] ? 2 : 0) |
-      (mask[i + 2] ? 4 : 0) |
-      (mask[i + 3] ? 8 : 0) |
-      (mask[i + 4] ? 16 : 0) |
-      (mask[i + 5] ? 32 : 0) |
-      (mask[i + 6] ? 64 : 0) |
-      (mask[i + 7] ? 128 : 0)
+  let i = 0
+  // Two words per output byte where the mask is word-aligned (a carved or pooled mask is) and
+  // holds only 0 and 1; a byte of any other value sends that group to the byte-wise way.
+  if (mask.byteOffset % 4 === 0) {
+    const w = new Uint32Array(mask.buffer, mask.byteOffset, full >> 2)
+    for (let j = 0; i < full; i += 8, o++, j += 2) {
+      const a = w[j]!
+      const b = w[j + 1]!
+      if (((a | b) & 0xfefefefe) === 0) out[o] = (a | b) === 0 ? 0 : nibble(a) | (nibble(b) << 4)
+      else out[o] = packByte(mask, i)
+    }
   }
+  for (; i < full; i += 8, o++) out[o] = packByte(mask, i)
   if (full < n) {
     let b = 0
     for (let i = full; i < n; i++) if (mask[i]) b |= 1 << (i - full)
     out[o] = b
   }
   return out
+}
+
+function packByte(mask: Uint8Array, i: number): number {
+  return (
+    (mask[i] ? 1 : 0) |
+    (mask[i + 1] ? 2 : 0) |
+    (mask[i + 2] ? 4 : 0) |
+    (mask[i + 3] ? 8 : 0) |
+    (mask[i + 4] ? 16 : 0) |
+    (mask[i + 5] ? 32 : 0) |
+    (mask[i + 6] ? 64 : 0) |
+    (mask[i + 7] ? 128 : 0)
+  )
+}
+
+/** Voxels set in a 0/1 mask (any non-zero byte counts once). */
+export function countOnes(mask: Uint8Array): number {
+  const n = mask.length
+  let s = 0
+  let i = 0
+  while (i < n && (mask.byteOffset + i) % 4 !== 0) s += mask[i++] ? 1 : 0
+  const words = (n - i) >> 2
+  if (words > 0) {
+    const w = new Uint32Array(mask.buffer, mask.byteOffset + i, words)
+    for (let j = 0; j < words; j++) {
+      const v = w[j]!
+      if (v === 0) continue
+      // Four 0/1 bytes summed into the top byte; anything else counted byte by byte.
+      if ((v & 0xfefefefe) === 0) s += Math.imul(v, 0x01010101) >>> 24
+      else s += (v & 0xff ? 1 : 0) + (v & 0xff00 ? 1 : 0) + (v & 0xff0000 ? 1 : 0) + (v >>> 24 ? 1 : 0)
+    }
+    i += words * 4
+  }
+  for (; i < n; i++) s += mask[i] ? 1 : 0
+  return s
 }
 
 /** Byte b of a packed mask as its eight 0/1 voxels: two little-endian uint32 words per byte. */

@@ -15,6 +15,7 @@ import { PNG } from 'pngjs'
 import { PREVIEW_FILE } from '../paths'
 import { writeFileAtomic, writeNpyAtomic, writeNpyAtomicSync } from '../io/atomic'
 import { HU_COUNTS_FILE, HU_FILE, MASK_FILE, PACKED_MASK_FILE, RESAMPLED_FILE, writeHuCounts, writePackedMask } from '../cache/volumes'
+import { countOnes } from '../cache/packedMask'
 import type { Preview } from '../pipeline/preview'
 import { type AfterSegment, contourAndPreview } from '../pipeline/afterSegment'
 import { BufferPool, Carver } from './bufferPool'
@@ -379,8 +380,7 @@ async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, s
       oneComponent: p.mode === 'seed', // the largest air component, by construction
       abdominalGasMl,
     })
-    let noFillVoxels = 0
-    for (let i = 0; i < noFill.length; i++) noFillVoxels += noFill[i]!
+    const noFillVoxels = countOnes(noFill)
     t.lap('flags')
     return { fill, noFill, noFillVoxels, stats, hist, after }
   } catch (err) {
