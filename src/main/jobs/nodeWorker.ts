@@ -61,6 +61,8 @@ export function nodeWorkerFactory(opts: { maxOldSpaceMb?: number } = {}): () => 
   // tsx by absolute URL: `--import tsx` would resolve from the user's cwd, not from us.
   const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href : null
   const execArgv = tsx ? ['--import', tsx] : []
+  // Node refuses --cpu-prof in NODE_OPTIONS: this is how a worker's own profile is taken.
+  if (process.env.CT_CURATOR_WORKER_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.CT_CURATOR_WORKER_CPU_PROF}`)
   if (opts.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${opts.maxOldSpaceMb}`)
   return () => {
     const child = fork(entry, [], { execArgv, env: workerEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' })
