@@ -169,6 +169,33 @@ describe('labelMask and labelRunsAtOrBelow', () => {
   })
 })
 
+describe('labelRuns on byte masks', () => {
+  it('crosses zero words as the plain scan does, at any offset into the buffer', () => {
+    // Mostly zero with a few values 1–3 (several classes, as the gas check labels), rows of 13
+    // so words straddle rows, in views starting at every byte offset mod 4.
+    const shape: [number, number, number] = [5, 6, 13]
+    const n = 5 * 6 * 13
+    const buf = new Uint8Array(n + 8)
+    let v = 7
+    for (let i = 0; i < buf.length; i++) {
+      v = (v * 1103515245 + 12345) % 2147483648
+      buf[i] = v % 11 < 8 ? 0 : 1 + (v % 3)
+    }
+    buf.fill(0, 100, 180) // whole zero rows and words
+    buf.fill(2, 200, 230) // a run across a row end
+    for (let start = 0; start < 4; start++) {
+      const bytes = buf.subarray(start, start + n)
+      for (const connectivity of [6, 26] as const) {
+        const got = label3d(bytes, shape, { connectivity })
+        // An Int16 copy takes the plain voxel-by-voxel scan.
+        const want = label3d(Int16Array.from(bytes), shape, { connectivity })
+        expect(got.count).toBe(want.count)
+        expect([...got.labels]).toEqual([...want.labels])
+      }
+    }
+  })
+})
+
 describe('componentSizes and largestLabel', () => {
   it('counts the background at index 0 and breaks ties to the lowest label, as np.argmax', () => {
     const labels = Int32Array.from([0, 1, 1, 2, 2, 3, 0])
