@@ -112,6 +112,69 @@ describe('maskStats', () => {
     expect(st.flags.map((f) => f.code)).toEqual(['border_touching'])
   })
 
+  it('counts and splits masks as labelling them voxel by voxel does, wherever they start in memory', () => {
+    // Reference: the mask labelled voxel by voxel (label3d), sides from the two largest
+    // components or at the midline, as the statistics define them.
+    const reference = (mask: Uint8Array, shape: [number, number, number], midlineX: number) => {
+      const X = shape[2]
+      const { labels, count } = label3d(mask, shape)
+      const sizes = componentSizes(labels, count)
+      const first = largestLabel(sizes)
+      let second = 0
+      for (let l = 1; l <= count; l++) if (l !== first && (second === 0 || sizes[l]! > sizes[second]!)) second = l
+      const midline = () => {
+        let right = 0
+        let left = 0
+        labels.forEach((l, i) => {
+          if (l === 0) return
+          if (i % X < Math.ceil(midlineX)) right++
+          else left++
+        })
+        return { n: right + left, right, left, method: 'midline' }
+      }
+      const split = midline()
+      if (second === 0 || sizes[second]! < 0.2 * sizes[first]!) return { split, sides: split }
+      const sx = new Float64Array(count + 1)
+      labels.forEach((l, i) => void (sx[l]! += i % X))
+      const side = (l: number) => (sx[l]! / sizes[l]! < midlineX ? -1 : 1)
+      if (side(first) === side(second)) return { split, sides: split }
+      const right = side(first) < 0 ? sizes[first]! : sizes[second]!
+      const left = side(first) < 0 ? sizes[second]! : sizes[first]!
+      return { split, sides: { n: split.n, right, left, method: 'components' } }
+    }
+    // Volumes back to voxels (1 mm³ voxels, 0.001 mL each).
+    const voxels = (ml: number) => Math.round(ml * 1000)
+    const shape: [number, number, number] = [6, 11, 23]
+    const image = new Int16Array(shape[0] * shape[1] * shape[2])
+    const rand = uniform(5)
+    const methods = new Set<string>()
+    for (let trial = 0; trial < 24; trial++) {
+      // Two boxes (one per side, sometimes joined by a bar or much smaller) and some specks.
+      const flat = new Uint8Array(image.length)
+      const box = (z0: number, z1: number, y0: number, y1: number, x0: number, x1: number) => {
+        for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) flat[(z * 11 + y) * 23 + x] = 1
+      }
+      box(0, 5, 1 + (trial % 3), 9, trial % 4, 8 + (trial % 3))
+      if (trial % 4 !== 3) box(1, 4 + (trial % 2), 2, 9 - (trial % 5), 13 + (trial % 3), 22 - (trial % 6) * 2)
+      if (trial % 5 === 0) box(2, 2, 5, 5, 8, 15)
+      for (let i = 0; i < flat.length; i++) if (rand() < 0.02) flat[i] = 1
+      const midlineX = 9 + trial / 4
+      const { split, sides } = reference(flat, shape, midlineX)
+      methods.add(sides.method)
+      const known = { body: { midlineX, metalVoxels: 0 }, abdominalGasMl: 0 }
+      for (const offset of [0, 1, 2, 3]) {
+        const mask = new Uint8Array(flat.length + offset).subarray(offset)
+        mask.set(flat)
+        const st = maskStats(image, mask, shape, [1, 1, 1], MASK_FLAG_THRESHOLDS, known)
+        expect([st.maskVoxels, voxels(st.rightMl), voxels(st.leftMl), st.sideMethod]).toEqual([sides.n, sides.right, sides.left, sides.method])
+        // The seed mode's shortcut (the mask is one component): the split at the midline.
+        const one = maskStats(image, mask, shape, [1, 1, 1], MASK_FLAG_THRESHOLDS, { ...known, oneComponent: true })
+        expect([one.maskVoxels, voxels(one.rightMl), voxels(one.leftMl), one.sideMethod]).toEqual([split.n, split.right, split.left, 'midline'])
+      }
+    }
+    expect([...methods].sort()).toEqual(['components', 'midline'])
+  })
+
   it('says nothing about sides for an empty mask, only that it is tiny', () => {
     const s = scene()
     expect(maskStats(s.image, s.mask, s.shape, s.spacing).flags.map((f) => f.code)).toEqual(['tiny_mask'])

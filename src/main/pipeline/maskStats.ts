@@ -8,7 +8,7 @@
  * (1\0\0\0\1\0), so x grows toward the patient's LEFT: the right lung is at low x.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, type RunLabelling, forEachRun, labelRuns, largestLabel, runSizes } from './connectedComponents'
+import { LabelScratch, type RunLabelling, largestLabel, runSizes } from './connectedComponents'
 import { findAbdominalGas } from './abdominalGas'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
 import { measureAirwaysMl } from './segmentLungsRobust'
@@ -128,12 +128,12 @@ export interface BodyMeasures {
 
 /**
  * The body: the largest 26-connected dense (HU > −320) component; its midline and metal.
- * `dense` (voxel count, any content) is the working buffer; allocated when absent.
+ * The runs are found on the image itself: no thresholded copy to write and read again.
  */
-export function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s = new LabelScratch(), dense?: Uint8Array): BodyMeasures {
-  const d = dense ?? new Uint8Array(image.length)
-  for (let i = 0; i < image.length; i++) d[i] = image[i]! > SEED_AIR_THRESHOLD_HU ? 1 : 0
-  return bodyFromLabelling(labelRuns(d, shape, { background: 0, connectivity: 26, scratch: s }), d, 1, image, metalHu)
+export function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s = new LabelScratch()): BodyMeasures {
+  checkShape(image, shape)
+  const rl = joinRuns26(shape, denseRuns(image, shape, SEED_AIR_THRESHOLD_HU, s), s)
+  return bodyOf(rl, null, 0, image, metalHu)
 }
 
 /**
@@ -148,27 +148,175 @@ export function bodyFromLabelling(
   image: Int16Array,
   metalHu: number,
 ): BodyMeasures {
+  return bodyOf(rl, values, denseValue, image, metalHu)
+}
+
+/** The body of a labelling; every component is dense when `values` is null. */
+function bodyOf(rl: RunLabelling, values: ArrayLike<number> | null, denseValue: number, image: Int16Array, metalHu: number): BodyMeasures {
   const X = rl.shape[2]
+  const rows = rl.shape[0] * rl.shape[1]
+  const { rowFirst, start, end, label } = rl
   const sizes = runSizes(rl)
-  const dense = new Uint8Array(rl.count + 1)
-  forEachRun(rl, (l, off) => {
-    if (values[off] === denseValue) dense[l] = 1
-  })
+  let dense: Uint8Array | null = null
+  if (values) {
+    dense = new Uint8Array(rl.count + 1)
+    for (let row = 0; row < rows; row++)
+      for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++) if (values[row * X + start[r]!] === denseValue) dense[label[r]!] = 1
+  }
   // Ties go to the lowest label, as largestLabel's: the raster order of dense components is
   // the same whether or not the other value is labelled too.
   let body = 0
-  for (let l = 1; l <= rl.count; l++) if (dense[l] && (body === 0 || sizes[l]! > sizes[body]!)) body = l
+  for (let l = 1; l <= rl.count; l++) if ((!dense || dense[l]) && (body === 0 || sizes[l]! > sizes[body]!)) body = l
   let n = 0
   let sx = 0
   let metal = 0
-  forEachRun(rl, (l, off, len) => {
-    if (l !== body) return
-    const x0 = off % X
-    n += len
-    sx += len * x0 + (len * (len - 1)) / 2
-    for (let i = off; i < off + len; i++) if (image[i]! > metalHu) metal++
-  })
+  for (let row = 0; row < rows; row++)
+    for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++) {
+      if (label[r] !== body) continue
+      const x0 = start[r]!
+      const len = end[r]! - x0 + 1
+      n += len
+      sx += len * x0 + (len * (len - 1)) / 2
+      for (let i = row * X + x0, e = i + len; i < e; i++) if (image[i]! > metalHu) metal++
+    }
   return { midlineX: n ? sx / n : (X - 1) / 2, metalVoxels: metal }
+}
+
+/**
+ * Runs of voxels above `above` along x, into the scratch's start/end tables and rowFirst
+ * (rowFirst[row]..rowFirst[row + 1] − 1 are the runs of row z·Y + y). Returns the run count.
+ */
+function denseRuns(image: Int16Array, [Z, Y, X]: Shape3, above: number, s: LabelScratch): number {
+  const rows = Z * Y
+  if (s.rowFirst.length < rows + 1) s.rowFirst = new Int32Array(rows + 1)
+  const rowFirst = s.rowFirst
+  let start = s.start
+  let end = s.end
+  let runs = 0
+  for (let row = 0, off = 0; row < rows; row++, off += X) {
+    rowFirst[row] = runs
+    const stop = off + X
+    let i = off
+    while (i < stop) {
+      if (image[i]! <= above) {
+        i++
+        continue
+      }
+      const i0 = i++
+      while (i < stop && image[i]! > above) i++
+      if (runs === start.length) {
+        s.grow()
+        start = s.start
+        end = s.end
+      }
+      start[runs] = i0 - off
+      end[runs] = i - 1 - off
+      runs++
+    }
+  }
+  rowFirst[rows] = runs
+  return runs
+}
+
+const ALL_ONES = 0x01010101
+
+/**
+ * Runs of a 0/1 mask along x, as {@link denseRuns}. Lungs are a tenth of the volume: away from
+ * them the scan reads four voxels at a time, and inside them too.
+ */
+function maskRuns(mask: Uint8Array, [Z, Y, X]: Shape3, s: LabelScratch): number {
+  const rows = Z * Y
+  if (s.rowFirst.length < rows + 1) s.rowFirst = new Int32Array(rows + 1)
+  const rowFirst = s.rowFirst
+  let start = s.start
+  let end = s.end
+  let runs = 0
+  // Words of the buffer from the mask's first 4-byte boundary: byte i of the mask is byte
+  // (i + shift) & 3 of word (i + shift) >> 2; only whole words inside the mask are read.
+  const shift = mask.byteOffset & 3
+  const words = new Int32Array(mask.buffer, mask.byteOffset - shift, (mask.length + shift) >> 2)
+  for (let row = 0, off = 0; row < rows; row++, off += X) {
+    rowFirst[row] = runs
+    const stop = off + X
+    let i = off
+    while (i < stop) {
+      // Outside: to a word boundary, then word by word, then the last few voxels.
+      while (i < stop && mask[i] === 0 && ((i + shift) & 3) !== 0) i++
+      while (i + 4 <= stop && words[(i + shift) >> 2] === 0) i += 4
+      while (i < stop && mask[i] === 0) i++
+      if (i === stop) break
+      const i0 = i++
+      while (i < stop && mask[i] !== 0 && ((i + shift) & 3) !== 0) i++
+      if (((i + shift) & 3) === 0) while (i + 4 <= stop && words[(i + shift) >> 2] === ALL_ONES) i += 4
+      while (i < stop && mask[i] !== 0) i++
+      if (runs === start.length) {
+        s.grow()
+        start = s.start
+        end = s.end
+      }
+      start[runs] = i0 - off
+      end[runs] = i - 1 - off
+      runs++
+    }
+  }
+  rowFirst[rows] = runs
+  return runs
+}
+
+function find(parent: Int32Array, i: number): number {
+  // Path halving, parents always lower: as connectedComponents.ts.
+  while (parent[i] !== i) {
+    const g = parent[parent[i]!]!
+    parent[i] = g
+    i = g
+  }
+  return i
+}
+
+/**
+ * 26-connected components of the runs {@link denseRuns} or {@link maskRuns} left in the
+ * scratch, numbered as connectedComponents' labelRuns numbers them (raster order of their first voxel).
+ * Same union-find over runs as there; split from the run finding so that can read the source
+ * (an image's threshold, a mask's words) without a thresholded copy.
+ */
+function joinRuns26(shape: Shape3, runs: number, s: LabelScratch): RunLabelling {
+  const [Z, Y] = shape
+  const { rowFirst, start, end, parent } = s
+  for (let r = 0; r < runs; r++) parent[r] = r
+  for (let z = 0; z < Z; z++)
+    for (let y = 0; y < Y; y++) {
+      const row = z * Y + y
+      const first = rowFirst[row]!
+      const last = rowFirst[row + 1]!
+      if (first === last) continue
+      // Rows already visited: (z, y − 1) and (z − 1, y − 1 … y + 1), each within one column.
+      for (let k = 0; k < 4; k++) {
+        const nz = k === 0 ? z : z - 1
+        const ny = k === 0 ? y - 1 : y - 2 + k
+        if (nz < 0 || ny < 0 || ny >= Y) continue
+        const nrow = nz * Y + ny
+        let p = rowFirst[nrow]!
+        const pEnd = rowFirst[nrow + 1]!
+        for (let r = first; r < last && p < pEnd; r++) {
+          const lo = start[r]! - 1
+          const hi = end[r]! + 1
+          while (p < pEnd && end[p]! < lo) p++
+          for (let q = p; q < pEnd && start[q]! <= hi; q++) {
+            const a = find(parent, q)
+            const b = find(parent, r)
+            if (a < b) parent[b] = a
+            else if (b < a) parent[a] = b
+          }
+        }
+      }
+    }
+  const label = s.value
+  let count = 0
+  for (let i = 0; i < runs; i++) {
+    const p = parent[i]!
+    label[i] = p === i ? ++count : label[p]!
+  }
+  return { shape, runs, count, rowFirst, start, end, label }
 }
 
 export interface KnownMeasures {
@@ -182,11 +330,15 @@ export interface KnownMeasures {
   abdominalGasMl?: number
 }
 
-/** Left/right volumes in voxels: by the two large components when there are two, else at x = midline. */
-function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratch, oneComponent: boolean) {
-  const X = shape[2]
-  if (oneComponent) return midlineSides(mask, X, midlineX)
-  const rl = labelRuns(mask, shape, { background: 0, connectivity: 26, scratch: s })
+/**
+ * Left/right volumes in voxels: by the two large components when there are two, else at
+ * x = midline. `runs` are the mask's, left in the scratch by {@link maskRuns}.
+ */
+function sides(shape: Shape3, runs: number, midlineX: number, s: LabelScratch, oneComponent: boolean) {
+  if (oneComponent) return midlineSides(shape, s, midlineX)
+  const rl = joinRuns26(shape, runs, s)
+  const { rowFirst, start, end, label } = rl
+  const rows = shape[0] * shape[1]
   const sizes = runSizes(rl)
   const first = largestLabel(sizes)
   let second = 0
@@ -197,9 +349,11 @@ function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratc
   // fifth of the first is a lung (as in segmentLungsRobust), smaller ones are airway stubs.
   if (second !== 0 && sizes[second]! >= 0.2 * sizes[first]!) {
     const sx = new Float64Array(rl.count + 1)
-    forEachRun(rl, (l, off, len) => {
-      sx[l]! += len * (off % X) + (len * (len - 1)) / 2
-    })
+    for (let row = 0; row < rows; row++)
+      for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++) {
+        const len = end[r]! - start[r]! + 1
+        sx[label[r]!]! += len * start[r]! + (len * (len - 1)) / 2
+      }
     const side = (l: number): number => (sx[l]! / sizes[l]! < midlineX ? -1 : 1)
     for (let l = 1; l <= rl.count; l++) {
       if (l !== first && l !== second) continue
@@ -208,19 +362,22 @@ function sides(mask: Uint8Array, shape: Shape3, midlineX: number, s: LabelScratc
     }
     if (side(first) !== side(second)) return { right, left, method: 'components' as const }
   }
-  return midlineSides(mask, X, midlineX)
+  return midlineSides(shape, s, midlineX)
 }
 
-function midlineSides(mask: Uint8Array, X: number, midlineX: number) {
+/** Mask voxels left and right of x = ceil(midline), from the mask's runs in the scratch. */
+function midlineSides([Z, Y]: Shape3, s: LabelScratch, midlineX: number) {
+  const { rowFirst, start, end } = s
   let right = 0
   let left = 0
   const cut = Math.ceil(midlineX)
-  for (let i = 0; i < mask.length; i += X)
-    for (let x = 0; x < X; x++) {
-      if (!mask[i + x]) continue
-      if (x < cut) right++
-      else left++
-    }
+  for (let r = 0, e = rowFirst[Z * Y]!; r < e; r++) {
+    const x0 = start[r]!
+    const x1 = end[r]!
+    const r1 = Math.min(x1 + 1, Math.max(cut, x0))
+    right += r1 - x0
+    left += x1 + 1 - r1
+  }
   return { right, left, method: 'midline' as const }
 }
 
@@ -248,10 +405,12 @@ export function maskStats(
   checkShape(mask, shape)
   const s = new LabelScratch()
   const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000
+  const { midlineX, metalVoxels } = known.body ?? bodyMeasures(image, shape, thresholds.metalHu, s)
+  // The mask's runs once: its size, its sides and (when needed) its components all come from them.
+  const runs = maskRuns(mask, shape, s)
   let n = 0
-  for (let i = 0; i < mask.length; i++) n += mask[i]!
-  const { midlineX, metalVoxels } = known.body ?? bodyMeasures(image, shape, thresholds.metalHu, s, known.scratch)
-  const lr = sides(mask, shape, midlineX, s, known.oneComponent ?? false)
+  for (let r = 0; r < runs; r++) n += s.end[r]! - s.start[r]! + 1
+  const lr = sides(shape, runs, midlineX, s, known.oneComponent ?? false)
   const abdominalGasMl =
     known.abdominalGasMl ?? findAbdominalGas(image, mask, shape, spacing, known.scratch ?? new Uint8Array(mask.length), {}, s).ml
   const stats: MaskStats = {
@@ -346,8 +505,7 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
     throw new RangeError(`huHistogram: bins must be a positive integer, got ${bins}`)
   const counts = new Float64Array(bins)
   // One pass: a count per int16 value; the range comes from the table, not a second pass.
-  const perValue = new Float64Array(65536)
-  for (let i = 0; i < image.length; i++) perValue[image[i]! + 32768]!++
+  const perValue = countValues(image)
   let lo = 0
   let hi = 1 // numpy's range for an empty array
   if (image.length > 0) {
@@ -380,4 +538,29 @@ export function huHistogram(image: Int16Array, bins = 80): Histogram {
     counts[idx]! += perValue[k]!
   }
   return { edges, counts, perValue }
+}
+
+/** Voxels per int16 value, index = value + 32768. */
+function countValues(image: Int16Array): Float64Array {
+  const perValue = new Float64Array(65536)
+  const n = image.length
+  // Int32 counts overflow past 2³¹ voxels of one value: such a volume takes the plain count.
+  if (n >= 2 ** 31) {
+    for (let i = 0; i < n; i++) perValue[image[i]! + 32768]!++
+    return perValue
+  }
+  // Four tables, one per voxel of each group of four: neighbouring voxels mostly share a value
+  // (air, soft tissue), and increments of one counter wait for each other; spread over four
+  // they do not, and int32 increments are cheaper than float64's. Half the time of one table.
+  const q = new Int32Array(4 * 65536)
+  let i = 0
+  for (; i + 3 < n; i += 4) {
+    q[image[i]! + 32768]!++
+    q[image[i + 1]! + 98304]!++
+    q[image[i + 2]! + 163840]!++
+    q[image[i + 3]! + 229376]!++
+  }
+  for (; i < n; i++) q[image[i]! + 32768]!++
+  for (let k = 0; k < 65536; k++) perValue[k] = q[k]! + q[k + 65536]! + q[k + 131072]! + q[k + 196608]!
+  return perValue
 }

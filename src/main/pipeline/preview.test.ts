@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { uniform } from '../phantom/prng'
 import { renderPreview } from './preview'
 
 /** [z 10, y 20, x 30] at 2 × 1 × 1 mm: tissue (40 HU) with an air box; the mask is the box. */
@@ -47,5 +48,32 @@ describe('renderPreview', () => {
     const p = renderPreview(s.image, null, s.shape, s.spacing, 60)
     expect([p.z, p.y]).toEqual([5, 10])
     expect(() => renderPreview(s.image, null, [10, 20, 31], s.spacing)).toThrow(RangeError)
+  })
+
+  it('finds the busiest slice and row of masks at any byte offset, rows of any length', () => {
+    const rand = uniform(3)
+    // Rows of 1100 voxels: more than 255 words in a row.
+    for (const shape of [[7, 9, 13], [5, 6, 1100], [3, 4, 4], [4, 3, 1]] as Array<[number, number, number]>) {
+      const [Z, Y, X] = shape
+      for (const offset of [0, 1, 2, 3]) {
+        const mask = new Uint8Array(Z * Y * X + offset).subarray(offset)
+        // A different density per slice and row, so one of each is the busiest.
+        for (let z = 0; z < Z; z++)
+          for (let y = 0; y < Y; y++)
+          for (let x = 0; x < X; x++) {
+            // Some rows full: a long full row is what would carry one byte's count into the next.
+            const k = (z * 7 + y * 3) % 11
+            mask[(z * Y + y) * X + x] = k === 10 || rand() < 0.05 + 0.8 * (k / 11) ? 1 : 0
+          }
+        const perZ = new Array<number>(Z).fill(0)
+        const perY = new Array<number>(Y).fill(0)
+        mask.forEach((v, i) => {
+          perZ[Math.floor(i / (Y * X))]! += v
+          perY[Math.floor(i / X) % Y]! += v
+        })
+        const p = renderPreview(new Int16Array(mask.length), mask, shape, [1, 1, 1], 16)
+        expect([p.z, p.y]).toEqual([perZ.indexOf(Math.max(...perZ)), perY.indexOf(Math.max(...perY))])
+      }
+    }
   })
 })

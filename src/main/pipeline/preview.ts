@@ -28,14 +28,29 @@ function busiest(mask: Uint8Array | null, shape: Vec3): { z: number; y: number }
   const [Z, Y, X] = shape
   const perZ = new Float64Array(Z)
   const perY = new Float64Array(Y)
-  if (mask)
+  if (mask) {
+    // Four voxels at a time: the mask's bytes as words of the buffer from its first 4-byte
+    // boundary (byte i is in word (i + shift) >> 2). Adding words adds their four bytes side by
+    // side; a 0/1 mask's byte sums stay under 256 for 255 words, so no byte carries into the next.
+    const shift = mask.byteOffset & 3
+    const words = new Int32Array(mask.buffer, mask.byteOffset - shift, (mask.length + shift) >> 2)
     for (let z = 0; z < Z; z++)
       for (let y = 0; y < Y; y++) {
+        let i = (z * Y + y) * X
+        const e = i + X
         let n = 0
-        for (let i = (z * Y + y) * X, e = i + X; i < e; i++) n += mask[i]!
+        while (i < e && ((i + shift) & 3) !== 0) n += mask[i++]!
+        const wEnd = (e + shift) >> 2
+        for (let w = (i + shift) >> 2; w < wEnd; ) {
+          let acc = 0
+          for (const stop = Math.min(wEnd, w + 255); w < stop; w++) acc = (acc + words[w]!) | 0
+          n += (acc & 0xff) + ((acc >>> 8) & 0xff) + ((acc >>> 16) & 0xff) + (acc >>> 24)
+        }
+        for (i = Math.max(i, (wEnd << 2) - shift); i < e; i++) n += mask[i]!
         perZ[z]! += n
         perY[y]! += n
       }
+  }
   const argmax = (counts: Float64Array): number => {
     let best = -1
     for (let k = 0; k < counts.length; k++) if (counts[k]! > 0 && (best < 0 || counts[k]! > counts[best]!)) best = k

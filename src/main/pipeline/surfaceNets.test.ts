@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { Vec3 } from '../../shared/api'
-import { meshVolume, surfaceNets } from './surfaceNets'
+import { uniform } from '../phantom/prng'
+import { type Mesh, meshVolume, surfaceNets } from './surfaceNets'
 
 /** A ball of radius r mm centred in the volume, on a grid with the given spacing. */
 function ball(shape: Vec3, spacing: Vec3, r: number): Uint8Array {
@@ -89,5 +91,47 @@ describe('surfaceNets', () => {
     expect(edgesBalanced(full.triangles)).toBe(true)
     // Unsmoothed, the surface runs through the midpoints between the 8³ voxel centres and the padding.
     expect(meshVolume(full)).toBeGreaterThan(7 ** 3)
+  })
+
+  it('gives, bit for bit, the meshes of the first implementation (before the box and word scans)', () => {
+    // Random balls and specks, anisotropic spacing: every step, both inside tests, smoothing on.
+    // The hashes were recorded from the straightforward implementation (commit 79359fe) this
+    // one was sped up from; a change of any point or triangle is a change of what the viewer shows.
+    const shape: Vec3 = [21, 26, 33]
+    const rand = uniform(11)
+    const m = new Uint8Array(shape[0] * shape[1] * shape[2])
+    const balls = Array.from({ length: 5 }, () => [rand() * shape[0], rand() * shape[1], rand() * shape[2], 2 + rand() * 7])
+    for (let k = 0, i = 0; k < shape[0]; k++)
+      for (let j = 0; j < shape[1]; j++)
+        for (let x = 0; x < shape[2]; x++, i++) {
+          if (rand() < 0.01) m[i] = 1
+          for (const [a, b, c, r] of balls) if ((k - a!) ** 2 + (j - b!) ** 2 + (x - c!) ** 2 <= r! * r!) m[i] = 1
+        }
+    const hash = (mesh: Mesh): string =>
+      `${mesh.triangles.length / 3}:` +
+      createHash('sha256')
+        .update(new Uint8Array(mesh.points.buffer, mesh.points.byteOffset, mesh.points.byteLength))
+        .update(new Uint8Array(mesh.triangles.buffer, mesh.triangles.byteOffset, mesh.triangles.byteLength))
+        .digest('hex')
+        .slice(0, 16)
+    const sp: Vec3 = [1.25, 0.7, 0.8]
+    const hu = Int16Array.from(m, (v, i) => (v ? 2500 + (i % 7) : 2499 - (i % 50)))
+    expect(hash(surfaceNets({ mask: m }, shape, sp, { step: 1 }))).toBe('5928:0792bba1aa33ab49')
+    expect(hash(surfaceNets({ mask: m }, shape, sp))).toBe('1112:6cce1a4636d86a5b')
+    expect(hash(surfaceNets({ mask: m }, shape, sp, { step: 3, smoothIterations: 2 }))).toBe('472:d27a953dd65abc2a')
+    expect(hash(surfaceNets({ mask: m }, shape, sp, { anyInside: true }))).toBe('2588:b0624fb4afc6be41')
+    expect(hash(surfaceNets({ mask: m }, shape, sp, { step: 1, originMm: [0.5, 0.25, 0.125] }))).toBe('5928:fcc6fbc94d97e881')
+    expect(hash(surfaceNets({ hu, min: 2500 }, shape, sp, { anyInside: true, smoothIterations: 4 }))).toBe('2588:caa6e76af159ed98')
+    expect(hash(surfaceNets({ hu, min: 2500 }, shape, sp, { step: 2 }))).toBe('1112:6cce1a4636d86a5b')
+    // The mask is read four bytes at a time: where it starts in its buffer does not matter.
+    for (const offset of [1, 2, 3]) {
+      const moved = new Uint8Array(m.length + offset).subarray(offset)
+      moved.set(m)
+      expect(hash(surfaceNets({ mask: moved }, shape, sp, { step: 1 }))).toBe('5928:0792bba1aa33ab49')
+      expect(hash(surfaceNets({ mask: moved }, shape, sp))).toBe('1112:6cce1a4636d86a5b')
+    }
+    // A known largest HU under the threshold skips the volume; at or above it changes nothing.
+    expect(surfaceNets({ hu, min: 2500 }, shape, sp, { step: 1 }, 2499).triangles.length).toBe(0)
+    expect(hash(surfaceNets({ hu, min: 2500 }, shape, sp, { step: 2 }, 2506))).toBe('1112:6cce1a4636d86a5b')
   })
 })
