@@ -140,6 +140,8 @@ describe('labelMask and labelRunsAtOrBelow', () => {
     const n = rows * a.shape[2]
     expect([...paintLabels(a, new Int32Array(n))]).toEqual([...paintLabels(b, new Int32Array(n))])
     expect([...a.rowFirst.subarray(0, rows + 1)]).toEqual([...b.rowFirst.subarray(0, rows + 1)])
+    expect([...a.start.subarray(0, a.runs)]).toEqual([...b.start.subarray(0, b.runs)])
+    expect([...a.end.subarray(0, a.runs)]).toEqual([...b.end.subarray(0, b.runs)])
   }
 
   it("label a 0/1 mask and a threshold exactly as labelRuns does, numbering included", () => {
@@ -155,14 +157,19 @@ describe('labelMask and labelRunsAtOrBelow', () => {
       [5, -1001],
     ] as const) {
       const hu = noise(n, seed)
-      // An empty slice and a full row, which the mask scan skips or runs to its end.
+      // An empty slice and three full rows, which the mask scan skips or runs to their ends.
       hu.fill(1000, 2 * 99, 3 * 99)
-      hu.fill(-1000, 5 * 99 + 22, 5 * 99 + 33)
+      hu.fill(-1000, 5 * 99 + 22, 5 * 99 + 55)
       const mask = Uint8Array.from(hu, (v) => (v <= threshold ? 1 : 0))
       for (const connectivity of [6, 18, 26] as const) {
         const want = labelRuns(mask, shape, { connectivity })
         // Fresh scratches: each labelling is read after the next one ran.
-        same(labelMask(mask, shape, { connectivity, scratch: new LabelScratch() }), want)
+        // Word reads at every alignment of the mask in its buffer.
+        for (let at = 0; at < 4; at++) {
+          const moved = new Uint8Array(n + 4).subarray(at, at + n)
+          moved.set(mask)
+          same(labelMask(moved, shape, { connectivity, scratch: new LabelScratch() }), want)
+        }
         same(labelRunsAtOrBelow(hu, shape, threshold, { connectivity, scratch: new LabelScratch() }), want)
       }
     }
