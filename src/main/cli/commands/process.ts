@@ -4,6 +4,7 @@ import { createCore, VERSION } from '../../core'
 import { scanRoot } from '../../dicom/scanRoot'
 import { JobEngine, defaultWorkerCount } from '../../jobs/engine'
 import { nodeWorkerFactory } from '../../jobs/nodeWorker'
+import { prestartWorkers } from '../../jobs/prestart'
 import { createProgressPrinter, formatSeconds } from '../progress'
 import { plural } from '../text'
 import { requireImages } from './scan'
@@ -19,6 +20,9 @@ export async function runProcess(
   const shard = o.shard === undefined ? null : parseShard(o.shard)
   const core = createCore(o.db)
   const progress = createProgressPrinter()
+  const workers = o.workers ?? defaultWorkerCount()
+  // Started now, so that they are ready by the time the tree is walked.
+  const pool = prestartWorkers(nodeWorkerFactory(), workers)
   try {
     if (shard) checkShardable(core.db, shard)
     const scan = await scanRoot(root, { db: core.db, onProgress: (e) => progress.update(e) })
@@ -32,8 +36,8 @@ export async function runProcess(
     const engine = new JobEngine({
       db: core.db,
       cacheDir: resolve(o.cache ?? defaultCacheDir(core.dbPath)),
-      spawn: nodeWorkerFactory(),
-      workers: o.workers ?? defaultWorkerCount(),
+      spawn: pool.spawn,
+      workers,
       mode: o.mode,
       timeoutMs: o.timeout * 1000,
       version: VERSION,
@@ -74,6 +78,7 @@ export async function runProcess(
     if (r.failed > 0) process.stderr.write(`Failed scans keep their error in \`status\`; \`ct-curator process … --retry-failed\` tries them again.\n`)
     if (r.cancelled) process.exitCode = 130
   } finally {
+    pool.dispose()
     core.close()
   }
 }
