@@ -112,6 +112,13 @@ function plainEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs a Python script of this folder with Debian's interpreter, in the user's environment. */
+/** Wall seconds of one command from spawn to exit, as a shell's `time` would take them. */
+export async function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = plainEnv()): Promise<number> {
+  const t0 = performance.now()
+  await run(cmd, args, env)
+  return (performance.now() - t0) / 1000
+}
+
 export async function runPython<T>(script: string, args: string[], env: NodeJS.ProcessEnv = plainEnv()): Promise<T> {
   return lastJson<T>(await run(PYTHON, [join(BENCH_DIR, script), ...args], env))
 }
