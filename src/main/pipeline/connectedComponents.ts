@@ -310,23 +310,33 @@ export function labelRunsAtOrBelow(
       const end = off + X
       const first = runs
       rowFirst[row] = first
-      let i = off
-      while (i < end) {
-        while (i < end && img[i]! > threshold) i++
-        if (i === end) break
-        const i0 = i
-        while (i < end && img[i]! <= threshold) i++
-        if (runs === s.start.length) s.grow()
-        s.start[runs] = i0 - off
-        s.end[runs] = i - 1 - off
-        s.parent[runs] = runs
-        runs++
-      }
+      runs = runsAtOrBelow(img, off, end, threshold, s, runs)
       rowFirst[row + 1] = runs
       if (runs > first) joinBinaryRow(s, nbRows, z, y, Y, first, runs)
     }
   }
   return numberRuns(s, shape, runs)
+}
+
+/**
+ * Appends the runs of one row to the tables; returns the new run count. A function of its own
+ * so it is optimised after a few rows of the first volume, not only once the loop over the
+ * whole volume is replaced on the stack.
+ */
+function runsAtOrBelow(img: Int16Array, off: number, end: number, threshold: number, s: LabelScratch, runs: number): number {
+  let i = off
+  while (i < end) {
+    while (i < end && img[i]! > threshold) i++
+    if (i === end) break
+    const i0 = i
+    while (i < end && img[i]! <= threshold) i++
+    if (runs === s.start.length) s.grow()
+    s.start[runs] = i0 - off
+    s.end[runs] = i - 1 - off
+    s.parent[runs] = runs
+    runs++
+  }
+  return runs
 }
 
 /**

@@ -150,15 +150,27 @@ export function classifyOutsideRuns(
   if (outside.enclosedMl < opts.triggerMl) return done
 
   cls.fill(DENSE)
-  forEachRun(air, (l, off, len) => cls.fill(touch[l] ? EDGE : INNER, off, off + len))
+  work.fill(0)
+  forEachRun(air, (l, off, len) => {
+    if (!touch[l]) return void cls.fill(INNER, off, off + len)
+    cls.fill(EDGE, off, off + len)
+    work.fill(1, off, off + len)
+  })
   done.classified = true
+  // EDGE (and later DEEP and OUTSIDE) voxels lie only in the outside air's runs: the passes
+  // below visit those runs, not the volume.
+  const outsideRuns = (fn: (off: number, len: number) => void): void =>
+    forEachRun(air, (l, off, len) => {
+      if (touch[l]) fn(off, len)
+    })
   // Erosion. Beyond the volume counts as air (distance to non-EDGE voxels only), so air at a
   // side face is not eroded for being at the face: the outside air goes on there.
-  for (let i = 0; i < cls.length; i++) work[i] = cls[i] === EDGE ? 1 : 0
   const limit = ballLimit(opts.radiusMm)
   // Both maps are only compared with the ball's limit: bounded to it, they answer the same.
   const dist = squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'background', maxSquared: limit })
-  for (let i = 0; i < cls.length; i++) work[i] = work[i] === 1 && dist[i]! > limit ? 1 : 0
+  outsideRuns((off, len) => {
+    for (let i = off; i < off + len; i++) if (dist[i]! <= limit) work[i] = 0
+  })
   const cores = labelMask(work, shape, { connectivity: 26 })
   const open = touchesSideFaces(cores)
   let enclosedCores = 0
@@ -170,12 +182,14 @@ export function classifyOutsideRuns(
   })
   // Nothing thick hides in the border-connected air: all of it is outside after all.
   if (enclosedCores === 0) {
-    for (let i = 0; i < cls.length; i++) if (cls[i] === EDGE) cls[i] = OUTSIDE
+    outsideRuns((off, len) => cls.fill(OUTSIDE, off, off + len))
     return done
   }
   // Grow the open core back by the ball: that is the outside; the rest are candidates.
   squaredDistanceTransform(work, shape as Vec3, spacing, { target: 'foreground', out: dist, maxSquared: limit })
-  for (let i = 0; i < cls.length; i++) if (cls[i]! >= EDGE && dist[i]! <= limit) cls[i] = OUTSIDE
+  outsideRuns((off, len) => {
+    for (let i = off; i < off + len; i++) if (dist[i]! <= limit) cls[i] = OUTSIDE
+  })
   outside.cut = true
   return done
 }

@@ -342,13 +342,21 @@ export function segmentLungsRobust(
     lungRuns = air
     ok = touch.map((t) => (t ? 0 : 1))
   } else {
-    for (let row = 0; row < Z * Y; row++)
-      for (let x = 0, i = row * X; x < X; x++, i++)
-        if (cls[i] !== OUTSIDE) {
-          sumX += x
-          body++
-        }
-    for (let i = 0; i < n; i++) noFill[i] = cls[i]! >= INNER && cls[i]! <= DEEP ? 1 : 0
+    // After the cut, OUTSIDE, EDGE and DEEP lie in the outside air's runs only, INNER fills
+    // the other runs, and DENSE is everything else.
+    let outsideVoxels = 0
+    let outsideSumX = 0
+    noFill.fill(0)
+    forEachRun(air, (l, off, len) => {
+      if (!touch[l]) return void noFill.fill(1, off, off + len)
+      for (let i = off, x = off % X; i < off + len; i++, x++)
+        if (cls[i] === OUTSIDE) {
+          outsideVoxels++
+          outsideSumX += x
+        } else noFill[i] = 1
+    })
+    body = n - outsideVoxels
+    sumX = (Z * Y * X * (X - 1)) / 2 - outsideSumX
     // Candidates from the border-connected air qualify only with an enclosed core (DEEP).
     lungRuns = labelMask(noFill, shape, { connectivity: 26, scratch: s })
     ok = touchesSideFaces(lungRuns).map((t) => (t ? 0 : 1))
