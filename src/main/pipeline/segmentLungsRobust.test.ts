@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { generatePhantom } from '../phantom'
 import { segmentLungsSeed } from './segmentLungs'
 import { type RobustOptions, fillHoles2d, segmentLungsRobust } from './segmentLungsRobust'
 
@@ -111,6 +112,19 @@ describe('fillHoles2d', () => {
       expect(got.noFill).toBe(buffers.noFill)
       expect(got.fill).toEqual(want.fill)
       expect(got.noFill).toEqual(want.noFill)
+    }
+  })
+
+  it("is what the segmentation's fill adds to its air-only mask (the run-table fill agrees with it)", () => {
+    // Without the airway and gas steps, fill is noFill with its holes closed. The segmentation
+    // closes them from its run table; this function from the mask.
+    const v = generatePhantom({ case: 'nodules', seed: 3, rows: 96, cols: 96, pixelSpacing: 2.5, slices: 48, sliceSpacing: 5 })
+    for (const maxHoleMm2 of [750, 60, Infinity]) {
+      const r = segmentLungsRobust(v.hu, v.shape, v.spacing, { removeAirways: false, removeAbdominalGas: false, maxHoleMm2 })
+      const want = fillHoles2d(r.noFill.slice(), v.shape, maxHoleMm2 / (v.spacing[1] * v.spacing[2]))
+      // Holes there are: vessels and nodules.
+      expect(count(r.fill)).toBeGreaterThan(count(r.noFill))
+      expect(r.fill).toEqual(want)
     }
   })
 
