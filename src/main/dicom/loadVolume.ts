@@ -123,23 +123,20 @@ async function loadSliceInto(
   r.storedBytes += plane * stored.BYTES_PER_ELEMENT
   // In place when `stored` views `out`: each element is read before it is written. Seed mode
   // keeps the tutorial's exact `== -2000`, even where a lossy codec smeared the padding.
-  // The range is taken while the slice is still in cache, not in a second pass over the volume.
-  const range: [number, number] = [r.huMin, r.huMax]
-  table.convert(
-    stored,
-    out,
-    mode,
-    {
-      slope: h.rescaleSlope,
-      intercept: h.rescaleIntercept,
-      paddingValue: h.pixelPaddingValue,
-      paddingLimit: h.pixelPaddingRangeLimit,
-      paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
-    },
-    range,
-  )
-  r.huMin = range[0]
-  r.huMax = range[1]
+  table.convert(stored, out, mode, {
+    slope: h.rescaleSlope,
+    intercept: h.rescaleIntercept,
+    paddingValue: h.pixelPaddingValue,
+    paddingLimit: h.pixelPaddingRangeLimit,
+    paddingTolerance: isLossyTransferSyntax(h.transferSyntaxUid) || h.lossyImageCompression ? LOSSY_PADDING_TOLERANCE : 0,
+  })
+}
+
+/** Widens r's range by what `table` converted. */
+function addRange(r: SlicesLoaded, table: HuTable): void {
+  const [lo, hi] = table.range()
+  r.huMin = Math.min(r.huMin, lo)
+  r.huMax = Math.max(r.huMax, hi)
 }
 
 /**
@@ -168,7 +165,10 @@ export async function loadClaimedSlices(
   const r: SlicesLoaded = { storedBytes: 0, huMin: 32767, huMax: -32768 }
   for (;;) {
     const z = Atomics.add(claims, 0, 1)
-    if (z >= ordered.length) return r
+    if (z >= ordered.length) {
+      addRange(r, table)
+      return r
+    }
     const h = ordered[z]!
     if (h.rows !== rows || h.columns !== columns) {
       throw new CuratorError(
@@ -228,5 +228,6 @@ export async function loadHuVolume(
   for (let z = 0; z < ordered.length; z++)
     if (Atomics.load(claims, 1 + z) !== 1 && !other)
       await loadSliceInto(root, ordered[z]!, hu.subarray(z * plane, (z + 1) * plane), mode, head, table, r)
+  addRange(r, table)
   return { hu, shape: [ordered.length, rows, columns], huMin: r.huMin, huMax: r.huMax, storedBytes: r.storedBytes }
 }

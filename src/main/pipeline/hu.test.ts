@@ -114,30 +114,37 @@ describe('HuTable', () => {
     for (const kind of ['s', 'u', 'b'] as const) {
       for (const mode of ['seed', 'robust'] as const) {
         const table = new HuTable()
+        let lo = 32767
+        let hi = -32768
         for (const [k, p] of [...params, params[0]!].entries()) {
-          // Sizes below and above the table's own cost, so both ways are taken.
-          for (const n of [1000, 70000]) {
-            const stored = slice(kind, n, 7 + k * 31 + n)
+          // Sizes below and above the table's own cost (both ways are taken), odd ones (the
+          // word loop's tail) and views at an odd offset (no word loop).
+          for (const [n, offset] of [[1000, 0], [70000, 0], [70001, 0], [70000, 1]] as const) {
+            const stored = slice(kind, n + offset, 7 + k * 31 + n).subarray(offset)
             const want = new Int16Array(n)
             if (mode === 'seed') seedSliceHu(stored, want, p.slope, p.intercept)
             else robustSliceHu(stored, want, p)
             // In place, as the loader does: `out` views the stored bytes when they are int16.
             const out = stored instanceof Int16Array ? stored : new Int16Array(n)
-            const range: [number, number] = [32767, -32768]
-            table.convert(stored, out, mode, p, range)
+            table.convert(stored, out, mode, p)
             expect(out.findIndex((v, i) => v !== want[i])).toBe(-1)
-            expect(range).toEqual([want.reduce((a, b) => Math.min(a, b)), want.reduce((a, b) => Math.max(a, b))])
+            lo = Math.min(lo, want.reduce((a, b) => Math.min(a, b)))
+            hi = Math.max(hi, want.reduce((a, b) => Math.max(a, b)))
+            // Read now and then: the range goes on accumulating afterwards.
+            if (n === 70001) expect(table.range()).toEqual([lo, hi])
           }
         }
+        expect(table.range()).toEqual([lo, hi])
       }
     }
   })
 
-  it('widens a range it is given, and a constant slice sets both ends', () => {
-    const range: [number, number] = [32767, -32768]
-    new HuTable().convert(new Int16Array(70000).fill(40), new Int16Array(70000), 'robust', params[0]!, range)
-    expect(range).toEqual([40 - 1024, 40 - 1024])
-    new HuTable().convert(new Int16Array(70000).fill(2000), new Int16Array(70000), 'robust', params[0]!, range)
-    expect(range).toEqual([40 - 1024, 2000 - 1024])
+  it('has an empty range before anything is converted, and a constant slice sets both ends', () => {
+    expect(new HuTable().range()).toEqual([32767, -32768])
+    const t = new HuTable()
+    t.convert(new Int16Array(70000).fill(40), new Int16Array(70000), 'robust', params[0]!)
+    expect(t.range()).toEqual([40 - 1024, 40 - 1024])
+    t.convert(new Int16Array(70000).fill(2000), new Int16Array(70000), 'robust', params[0]!)
+    expect(t.range()).toEqual([40 - 1024, 2000 - 1024])
   })
 })

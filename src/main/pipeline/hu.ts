@@ -95,26 +95,30 @@ export function robustSliceHu(stored: StoredSlice, out: Int16Array, p: RobustHuP
  * maps every possible stored value once, by running the conversion itself over all of them (so
  * it agrees with seedSliceHu/robustSliceHu by construction), and is rebuilt only when the
  * parameters or the storage type change. Per voxel that is a load from a 128 KiB table instead of
- * a float multiply, a rounding and four comparisons.
+ * a float multiply, a rounding and four comparisons; 16-bit slices go two voxels per 32-bit word.
+ * The range of what was written comes from marking which table entries were used (a store, not
+ * two compares and branches per voxel), read once at the end.
  */
 export class HuTable {
   private key = ''
   private readonly table = new Int16Array(65536)
+  /** Entries of the current table some voxel used. */
+  private readonly seen = new Uint8Array(65536)
+  private lo = 32767
+  private hi = -32768
 
-  /**
-   * Converts `stored` into `out` (which it may view: each value is read before it is written)
-   * and returns the range of what it wrote, widened into `range` ([min, max]).
-   */
-  convert(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams, range: [number, number]): void {
+  /** Converts `stored` into `out`, which it may view (each value is read before it is written). */
+  convert(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams): void {
     const kind = stored instanceof Int16Array ? 's' : stored instanceof Uint16Array ? 'u' : 'b'
     const key = `${mode} ${kind} ${p.slope} ${p.intercept} ${p.paddingValue} ${p.paddingLimit} ${p.outsideHu ?? ''} ${p.paddingTolerance ?? 0}`
     const size = kind === 'b' ? 256 : 65536
     if (key !== this.key) {
       // A table costs `size` conversions: not worth it for one small slice with new parameters.
       if (out.length < size / 2) {
-        this.direct(stored, out, mode, p, range)
+        this.direct(stored, out, mode, p)
         return
       }
+      this.fold()
       // Every bit pattern of the storage type, in index order (k stored into an Int16Array is
       // the int16 whose bits are k).
       const all = kind === 's' ? new Int16Array(size) : kind === 'u' ? new Uint16Array(size) : new Uint8Array(size)
@@ -124,30 +128,63 @@ export class HuTable {
       else robustSliceHu(all, t, p)
       this.key = key
     }
-    const t = this.table
-    let lo = range[0]
-    let hi = range[1]
-    for (let i = 0, n = out.length; i < n; i++) {
-      const h = t[stored[i]! & 0xffff]!
-      out[i] = h
+    const { table: t, seen } = this
+    const n = out.length
+    let i = 0
+    if (kind !== 'b' && stored.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+      // Little-endian words: element 2j is the low half, 2j + 1 the high one, in and out.
+      const words = n >> 1
+      const s32 = new Uint32Array(stored.buffer, stored.byteOffset, words)
+      const o32 = new Uint32Array(out.buffer, out.byteOffset, words)
+      for (let j = 0; j < words; j++) {
+        const w = s32[j]!
+        const a = w & 0xffff
+        const b = w >>> 16
+        seen[a] = 1
+        seen[b] = 1
+        o32[j] = (t[a]! & 0xffff) | (t[b]! << 16)
+      }
+      i = words * 2
+    }
+    for (; i < n; i++) {
+      const k = stored[i]! & 0xffff
+      seen[k] = 1
+      out[i] = t[k]!
+    }
+  }
+
+  /** [min, max] of every value written so far ([32767, −32768] when none). */
+  range(): [number, number] {
+    this.fold()
+    return [this.lo, this.hi]
+  }
+
+  /** The used entries of the current table into the range. */
+  private fold(): void {
+    if (!this.key) return
+    const { table, seen } = this
+    let { lo, hi } = this
+    for (let k = 0; k < 65536; k++) {
+      if (!seen[k]) continue
+      seen[k] = 0
+      const h = table[k]!
       if (h < lo) lo = h
       if (h > hi) hi = h
     }
-    range[0] = lo
-    range[1] = hi
+    this.lo = lo
+    this.hi = hi
   }
 
-  private direct(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams, range: [number, number]): void {
+  private direct(stored: StoredSlice, out: Int16Array, mode: 'seed' | 'robust', p: RobustHuParams): void {
     if (mode === 'seed') seedSliceHu(stored, out, p.slope, p.intercept)
     else robustSliceHu(stored, out, p)
-    let lo = range[0]
-    let hi = range[1]
+    let { lo, hi } = this
     for (let i = 0, n = out.length; i < n; i++) {
       const h = out[i]!
       if (h < lo) lo = h
       if (h > hi) hi = h
     }
-    range[0] = lo
-    range[1] = hi
+    this.lo = lo
+    this.hi = hi
   }
 }
