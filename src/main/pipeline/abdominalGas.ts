@@ -25,7 +25,7 @@
 import type { Vec3 } from '../../shared/api'
 import { LabelScratch, forEachRun, labelMask, labelRuns, runSizes } from './connectedComponents'
 import { type Shape3, checkShape } from './segmentLungs'
-import { maskExtent } from './segmentLungsAirways'
+import { type MaskExtent, maskExtent } from './segmentLungsAirways'
 
 export interface AbdominalGasOptions {
   /** A section is gas when its median HU is at or below this. @default -950 */
@@ -79,6 +79,11 @@ export function findAbdominalGas(
   work: Uint8Array,
   options: AbdominalGasOptions = {},
   s: LabelScratch = new LabelScratch(),
+  /**
+   * A box holding the whole mask (maskExtent's, or a larger one: slices and rows without mask
+   * add nothing), when the caller has one; null: the mask is empty. Found here when absent.
+   */
+  extent?: MaskExtent | null,
 ): AbdominalGas {
   checkShape(image, shape)
   checkShape(mask, shape)
@@ -91,7 +96,7 @@ export function findAbdominalGas(
   const gasSlices: number[] = []
   work.fill(0)
   const result: AbdominalGas = { voxels: 0, ml: 0, bodies: 0 }
-  const e = maskExtent(mask, shape)
+  const e = extent === undefined ? maskExtent(mask, shape) : extent
   if (!e) return result
   // Only the rows the mask reaches are labelled (whole rows: a slice's rows are contiguous).
   const rows = e.y1 - e.y0 + 1

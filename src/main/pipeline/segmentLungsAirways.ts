@@ -41,6 +41,11 @@ export interface AirwayOptions {
    * `airways_in_mask` flag on any mask, the tutorial's included). @default false
    */
   measureOnly?: boolean
+  /**
+   * `maskExtent(fill)`, exactly, when the caller has it already (robust mode, from its runs);
+   * null for an empty mask. Found here when absent.
+   */
+  extent?: MaskExtent | null
 }
 
 export interface AirwayResult {
@@ -51,11 +56,18 @@ export interface AirwayResult {
   bottomSlice: number | null
 }
 
+/** Lowest and highest slice of a mask, and the bounding box of its voxels in y and x. */
+export interface MaskExtent {
+  bottom: number
+  top: number
+  y0: number
+  y1: number
+  x0: number
+  x1: number
+}
+
 /** Bounding box of the mask's voxels in y and x, and its lowest and highest slice; null when empty. */
-export function maskExtent(
-  mask: Uint8Array,
-  [, Y, X]: Shape3,
-): { bottom: number; top: number; y0: number; y1: number; x0: number; x1: number } | null {
+export function maskExtent(mask: Uint8Array, [, Y, X]: Shape3): MaskExtent | null {
   let top = -1
   let bottom = -1
   let [y0, y1, x0, x1] = [Y, -1, X, -1]
@@ -136,7 +148,7 @@ export function removeAirways(
   scratch: LabelScratch = new LabelScratch(),
 ): AirwayResult {
   const result: AirwayResult = { removedVoxels: 0, topSlice: null, bottomSlice: null }
-  const e = maskExtent(fill, shape)
+  const e = opts.extent === undefined ? maskExtent(fill, shape) : opts.extent
   if (!e) return result
   const [, Y, X] = shape
   // Work on the mask's y/x bounding box plus a one-voxel empty margin, so the in-plane distance

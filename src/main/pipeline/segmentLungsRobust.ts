@@ -31,7 +31,7 @@ import {
   runSizes,
   touchesSideFaces,
 } from './connectedComponents'
-import { type AirwayOptions, type AirwayResult, removeAirways } from './segmentLungsAirways'
+import { type AirwayOptions, type AirwayResult, type MaskExtent, removeAirways } from './segmentLungsAirways'
 import { DEEP, EDGE, INNER, OUTSIDE, classifyOutsideRuns } from './segmentLungsLeak'
 import type { OutsideAir } from './segmentLungsLeak'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
@@ -379,12 +379,28 @@ export function segmentLungsRobust(
   forEachRun(lungRuns, (l, off, len) => {
     if (keep[l]) noFill.fill(1, off, off + len)
   })
+  // The lungs' extent from their runs: the hole fill stays inside it, so it is fill's, which
+  // the airway step needs exactly and the gas step as a bound (the steps between only remove).
+  let extent: MaskExtent | null = null
+  forEachRun(lungRuns, (l, off, len) => {
+    if (!keep[l]) return
+    const row = (off - (off % X)) / X
+    const z = Math.floor(row / Y)
+    const y = row - z * Y
+    const x0 = off % X
+    if (!extent) extent = { bottom: z, top: z, y0: y, y1: y, x0, x1: x0 + len - 1 }
+    extent.top = z
+    extent.y0 = Math.min(extent.y0, y)
+    extent.y1 = Math.max(extent.y1, y)
+    extent.x0 = Math.min(extent.x0, x0)
+    extent.x1 = Math.max(extent.x1, x0 + len - 1)
+  })
   const fill = buffers.fill ?? new Uint8Array(n)
   fill.set(noFill)
   fillHolesFromRuns(fill, lungRuns, keep, o.maxHoleMm2 / (spacing[1] * spacing[2]))
   let airways: AirwayResult | null = null
   if (o.removeAirways && lungComponents > 0) {
-    airways = removeAirways(fill, noFill, shape, spacing, midlineX, airwayOptions(spacing, o))
+    airways = removeAirways(fill, noFill, shape, spacing, midlineX, { ...airwayOptions(spacing, o), extent })
     if (airways.removedVoxels > 0) lungComponents = keepLungs(fill, noFill, shape, o.secondLungMinRatio, s)
   }
   let leakLungVoxels = 0
@@ -392,7 +408,7 @@ export function segmentLungsRobust(
   let abdominalGas: AbdominalGas | null = null
   if (o.removeAbdominalGas && lungComponents > 0) {
     // cls is free now: it takes the gas found.
-    abdominalGas = findAbdominalGas(image, fill, shape, spacing, cls, { gasHu: o.gasHu }, s)
+    abdominalGas = findAbdominalGas(image, fill, shape, spacing, cls, { gasHu: o.gasHu }, s, extent)
     if (abdominalGas.voxels > 0) {
       for (let i = 0; i < n; i++) if (cls[i]) fill[i] = noFill[i] = 0
       lungComponents = keepLungs(fill, noFill, shape, o.secondLungMinRatio, s)
