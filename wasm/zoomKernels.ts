@@ -127,8 +127,22 @@ export function interp4(work: usize, inner: i32, start: usize, weights: usize, n
 
 /** dst[i] = src[i] as float64, i < n; src is int16 or (isF32) float32. */
 export function widen(src: usize, isF32: i32, n: i32, dst: usize): void {
-  if (isF32) for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<f32>(src + (<usize>i << 2)))
-  else for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<i16>(src + (<usize>i << 1)))
+  let i = 0
+  if (isF32) {
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(src + (<usize>i << 2))
+      v128.store(dst + (<usize>i << 3), f64x2.promote_low_f32x4(v))
+      v128.store(dst + (<usize>i << 3), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), 16)
+    }
+    for (; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<f32>(src + (<usize>i << 2)))
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const v = i32x4.extend_low_i16x8_s(v128.load64_zero(src + (<usize>i << 1)))
+      v128.store(dst + (<usize>i << 3), f64x2.convert_low_i32x4_s(v))
+      v128.store(dst + (<usize>i << 3), f64x2.convert_low_i32x4_s(v128.shuffle<i32>(v, v, 2, 3, 0, 1)), 16)
+    }
+    for (; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<i16>(src + (<usize>i << 1)))
+  }
 }
 
 /** Float64 transpose: dst[j·a + i] = src[i·b + j] for i < a, j < b. */
@@ -141,10 +155,27 @@ export function transpose(src: usize, a: i32, b: i32, dst: usize): void {
 
 /**
  * Float64 → int16 as scipy writes the zoom's result: round half away from zero, clip to the
- * int16 range (resampleSeparable.ts storeInt16).
+ * int16 range (resampleSeparable.ts storeInt16). Two lanes: t ± 0.5 by t's sign (at t = 0 both
+ * truncate to 0), truncated with saturation to int32, then narrowed with saturation to int16 —
+ * the same as clipping first, since clipping and truncation commute at the int16 bounds.
  */
 export function narrowI16(src: usize, n: i32, dst: usize): void {
-  for (let i = 0; i < n; i++) {
+  const half = f64x2.splat(0.5)
+  const nhalf = f64x2.splat(-0.5)
+  const zero = f64x2.splat(0)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(src + (<usize>i << 3))
+    const b = v128.load(src + (<usize>i << 3), 16)
+    const ra = f64x2.add(a, v128.bitselect(half, nhalf, f64x2.gt(a, zero)))
+    const rb = f64x2.add(b, v128.bitselect(half, nhalf, f64x2.gt(b, zero)))
+    // Lanes 0–1 of each truncation hold the two int32s; gather the four, then narrow.
+    const ia = i32x4.trunc_sat_f64x2_s_zero(ra)
+    const ib = i32x4.trunc_sat_f64x2_s_zero(rb)
+    const four = v128.shuffle<i32>(ia, ib, 0, 1, 4, 5)
+    v128.store64_lane(dst + (<usize>i << 1), i16x8.narrow_i32x4_s(four, four), 0)
+  }
+  for (; i < n; i++) {
     const t = load<f64>(src + (<usize>i << 3))
     const v = t > 0 ? t + 0.5 : t - 0.5
     store<i16>(dst + (<usize>i << 1), <i16><i32>(v > 32767 ? 32767 : v < -32768 ? -32768 : v))
@@ -153,5 +184,29 @@ export function narrowI16(src: usize, n: i32, dst: usize): void {
 
 /** Float64 → float32, rounding to nearest (what a Float32Array store does). */
 export function narrowF32(src: usize, n: i32, dst: usize): void {
-  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)))
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const a = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3)))
+    const b = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3), 16))
+    v128.store(dst + (<usize>i << 2), v128.shuffle<f32>(a, b, 0, 1, 4, 5))
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)))
+}
+
+/**
+ * `r` contiguous rows of `n` int16 (or, with isF32, float32) values → float64, interleaved:
+ * dst[i·r + k] = src[k·n + i] (the x pass filters its rows side by side).
+ */
+export function interleave(src: usize, isF32: i32, r: i32, n: i32, dst: usize): void {
+  for (let k = 0; k < r; k++) {
+    const out = dst + (<usize>k << 3)
+    const step = <usize>r << 3
+    if (isF32) {
+      const row = src + (<usize>(k * n) << 2)
+      for (let i = 0; i < n; i++) store<f64>(out + <usize>i * step, <f64>load<f32>(row + (<usize>i << 2)))
+    } else {
+      const row = src + (<usize>(k * n) << 1)
+      for (let i = 0; i < n; i++) store<f64>(out + <usize>i * step, <f64>load<i16>(row + (<usize>i << 1)))
+    }
+  }
 }

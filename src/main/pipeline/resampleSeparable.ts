@@ -187,15 +187,15 @@ class SliceZoom {
   private readonly out: Float64Array
   private readonly xOps: LineOps
   private readonly yOps: LineOps
-  /** With the kernels: the rows read (widened from `stageIn` into `wide`) and the slice written. */
-  private readonly k: { kernels: ZoomKernels; stageIn: Stage; wide: Float64Array; stageOut: Stage } | null
+  /** With the kernels: the rows read and the slice written. */
+  private readonly k: { kernels: ZoomKernels; stageIn: Stage; stageOut: Stage } | null
   constructor(
     private readonly py: AxisPlan,
     private readonly px: AxisPlan,
   ) {
     const lengths = [(px.nIn + 2 * px.pad) * ROWS, px.nOut * ROWS, (py.nIn + 2 * py.pad) * px.nOut, py.nOut * px.nOut]
     // Stages count as float64s: a row group in, the slice out (4 bytes a value at most).
-    const staged = [Math.ceil((ROWS * px.nIn) / 2), ROWS * px.nIn, Math.ceil((py.nOut * px.nOut) / 2)]
+    const staged = [Math.ceil((ROWS * px.nIn) / 2), Math.ceil((py.nOut * px.nOut) / 2)]
     const k = kernelsFor([px, py], [...lengths, ...staged])
     const [rows, rowsOut, work, out] = lengths.map((n) => (k ? k.f64(n) : new Float64Array(n))) as [Float64Array, Float64Array, Float64Array, Float64Array]
     this.rows = rows
@@ -204,7 +204,7 @@ class SliceZoom {
     this.out = out
     this.xOps = k ? kernelOps(px, k) : jsOps(px)
     this.yOps = k ? kernelOps(py, k) : jsOps(py)
-    this.k = k ? { kernels: k, stageIn: k.stage(ROWS * px.nIn), wide: k.f64(ROWS * px.nIn), stageOut: k.stage(py.nOut * px.nOut) } : null
+    this.k = k ? { kernels: k, stageIn: k.stage(ROWS * px.nIn), stageOut: k.stage(py.nOut * px.nOut) } : null
   }
 
   /**
@@ -243,12 +243,11 @@ class SliceZoom {
     const from = at + y0 * nx
     if (this.k) {
       // The rows are contiguous in the source: one copy of their own type into the kernels' memory.
-      const { kernels, stageIn, wide } = this.k
+      const { kernels, stageIn } = this.k
       const isF32 = src instanceof Float32Array
       if (isF32) stageIn.f32.set(src.subarray(from, from + r * nx))
       else stageIn.i16.set(src.subarray(from, from + r * nx))
-      kernels.widen(stageIn, isF32, r * nx, wide, 0)
-      kernels.transpose(wide, r, nx, rows, px.pad * r)
+      kernels.interleave(stageIn, isF32, r, nx, rows, px.pad * r)
     } else {
       for (let k = 0; k < r; k++) {
         const f = from + k * nx

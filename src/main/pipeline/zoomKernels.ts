@@ -16,6 +16,7 @@ interface Exports {
   transpose(src: number, a: number, b: number, dst: number): void
   narrowI16(src: number, n: number, dst: number): void
   narrowF32(src: number, n: number, dst: number): void
+  interleave(src: number, isF32: number, r: number, n: number, dst: number): void
 }
 
 /** Room for `n` int16 or float32 values, seen as either type: what crosses to and from the volumes. */
@@ -97,6 +98,11 @@ export class ZoomKernels {
   /** dst[dstAt + i] = the stage's first n values (int16, or float32 when `isF32`) as float64. */
   widen(stage: Stage, isF32: boolean, n: number, dst: Float64Array, dstAt: number): void {
     this.fns.widen(stage.i16.byteOffset, isF32 ? 1 : 0, n, dst.byteOffset + 8 * dstAt)
+  }
+
+  /** The stage's `r` rows of `n` values (int16, or float32 when `isF32`) as float64, side by side: dst[dstAt + i·r + k] = row k's value i. */
+  interleave(stage: Stage, isF32: boolean, r: number, n: number, dst: Float64Array, dstAt: number): void {
+    this.fns.interleave(stage.i16.byteOffset, isF32 ? 1 : 0, r, n, dst.byteOffset + 8 * dstAt)
   }
 
   /** dst[dstAt + j·a + i] = src[i·b + j] for i < a, j < b. */
