@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { uniform } from '../phantom/prng'
-import { componentSizes, label3d, labelRuns, largestLabel, runSizes } from './connectedComponents'
-import { MASK_FLAG_THRESHOLDS, bodyFromLabelling, bodyMeasures, huHistogram, maskStats } from './maskStats'
+import { LabelScratch, componentSizes, label3d, labelRuns, labelRunsAtOrBelow, largestLabel, runSizes } from './connectedComponents'
+import { MASK_FLAG_THRESHOLDS, bodyFromAirRuns, bodyFromLabelling, bodyMeasures, huHistogram, maskStats } from './maskStats'
 import { segmentLungsSeedBoth } from './segmentLungs'
 
 /**
@@ -94,11 +94,27 @@ describe('maskStats', () => {
         onFirstLabelling: (rl, binary) => (got = bodyFromLabelling(rl, binary, 2, image, 2500)),
       })
       expect(got).toEqual(want)
+      // From robust mode's labelling of the air: the gaps between its runs are the dense runs.
+      expect(bodyFromAirRuns(labelRunsAtOrBelow(image, shape, -320), image, 2500)).toEqual(want)
       // The seed fill mask is one component: the left/right split may skip labelling it.
       const known = maskStats(image, masks.fill, shape, [1, 1, 1], MASK_FLAG_THRESHOLDS, { body: got, oneComponent: true })
       expect(known).toEqual(maskStats(image, masks.fill, shape, [1, 1, 1]))
     }
     expect(ties).toBeGreaterThan(3)
+  })
+
+  it('takes the body from the air\'s runs when rows are all air, all tissue, or start and end either way', () => {
+    const shape: [number, number, number] = [3, 4, 9]
+    const image = new Int16Array(3 * 4 * 9).fill(-1000)
+    image.fill(40, 36, 45) // slice 1, row 0: all tissue
+    image.fill(40, 45, 48) // slice 1, row 1: tissue from x = 0 …
+    image.fill(40, 52, 54) // … and up to x = 8
+    image.fill(3000, 53, 54)
+    for (const scratch of [undefined, new LabelScratch()]) {
+      const got = bodyFromAirRuns(labelRunsAtOrBelow(image, shape, -320), image, 2500, scratch)
+      expect(got).toEqual(bodyMeasures(image, shape, 2500))
+    }
+    expect(bodyMeasures(image, shape, 2500)).toEqual({ midlineX: (36 + 3 + 15) / 14, metalVoxels: 1 })
   })
 
   it("measures how much of the volume's sides the mask covers", () => {

@@ -8,7 +8,7 @@
  * (1\0\0\0\1\0), so x grows toward the patient's LEFT: the right lung is at low x.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, type RunLabelling, largestLabel, runSizes } from './connectedComponents'
+import { LabelScratch, type RunLabelling, labelMask, largestLabel, runSizes } from './connectedComponents'
 import { findAbdominalGas } from './abdominalGas'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
 import { measureAirwaysMl } from './segmentLungsRobust'
@@ -151,6 +151,43 @@ export function bodyFromLabelling(
   return bodyOf(rl, values, denseValue, image, metalHu)
 }
 
+/**
+ * {@link bodyMeasures} from a labelling of the air (HU ≤ −320, as robust mode's
+ * labelRunsAtOrBelow makes first): the dense runs are the gaps between its runs in each row, so
+ * the image is read only for metal, inside the body. Only the air's runs are used, not its
+ * labels. `s` must not be the scratch holding the air's runs.
+ */
+export function bodyFromAirRuns(air: RunLabelling, image: Int16Array, metalHu: number, s = new LabelScratch()): BodyMeasures {
+  const [Z, Y, X] = air.shape
+  checkShape(image, air.shape)
+  const rows = Z * Y
+  if (s.rowFirst.length < rows + 1) s.rowFirst = new Int32Array(rows + 1)
+  const rowFirst = s.rowFirst
+  let start = s.start
+  let end = s.end
+  let runs = 0
+  for (let row = 0; row < rows; row++) {
+    rowFirst[row] = runs
+    let x = 0
+    for (let r = air.rowFirst[row]!, re = air.rowFirst[row + 1]!; r <= re; r++) {
+      const to = r < re ? air.start[r]! - 1 : X - 1
+      if (to >= x) {
+        if (runs === start.length) {
+          s.grow()
+          start = s.start
+          end = s.end
+        }
+        start[runs] = x
+        end[runs] = to
+        runs++
+      }
+      if (r < re) x = air.end[r]! + 1
+    }
+  }
+  rowFirst[rows] = runs
+  return bodyOf(joinRuns26(air.shape, runs, s), null, 0, image, metalHu)
+}
+
 /** The body of a labelling; every component is dense when `values` is null. */
 function bodyOf(rl: RunLabelling, values: ArrayLike<number> | null, denseValue: number, image: Int16Array, metalHu: number): BodyMeasures {
   const X = rl.shape[2]
@@ -218,51 +255,6 @@ function denseRuns(image: Int16Array, [Z, Y, X]: Shape3, above: number, s: Label
   return runs
 }
 
-const ALL_ONES = 0x01010101
-
-/**
- * Runs of a 0/1 mask along x, as {@link denseRuns}. Lungs are a tenth of the volume: away from
- * them the scan reads four voxels at a time, and inside them too.
- */
-function maskRuns(mask: Uint8Array, [Z, Y, X]: Shape3, s: LabelScratch): number {
-  const rows = Z * Y
-  if (s.rowFirst.length < rows + 1) s.rowFirst = new Int32Array(rows + 1)
-  const rowFirst = s.rowFirst
-  let start = s.start
-  let end = s.end
-  let runs = 0
-  // Words of the buffer from the mask's first 4-byte boundary: byte i of the mask is byte
-  // (i + shift) & 3 of word (i + shift) >> 2; only whole words inside the mask are read.
-  const shift = mask.byteOffset & 3
-  const words = new Int32Array(mask.buffer, mask.byteOffset - shift, (mask.length + shift) >> 2)
-  for (let row = 0, off = 0; row < rows; row++, off += X) {
-    rowFirst[row] = runs
-    const stop = off + X
-    let i = off
-    while (i < stop) {
-      // Outside: to a word boundary, then word by word, then the last few voxels.
-      while (i < stop && mask[i] === 0 && ((i + shift) & 3) !== 0) i++
-      while (i + 4 <= stop && words[(i + shift) >> 2] === 0) i += 4
-      while (i < stop && mask[i] === 0) i++
-      if (i === stop) break
-      const i0 = i++
-      while (i < stop && mask[i] !== 0 && ((i + shift) & 3) !== 0) i++
-      if (((i + shift) & 3) === 0) while (i + 4 <= stop && words[(i + shift) >> 2] === ALL_ONES) i += 4
-      while (i < stop && mask[i] !== 0) i++
-      if (runs === start.length) {
-        s.grow()
-        start = s.start
-        end = s.end
-      }
-      start[runs] = i0 - off
-      end[runs] = i - 1 - off
-      runs++
-    }
-  }
-  rowFirst[rows] = runs
-  return runs
-}
-
 function find(parent: Int32Array, i: number): number {
   // Path halving, parents always lower: as connectedComponents.ts.
   while (parent[i] !== i) {
@@ -274,10 +266,9 @@ function find(parent: Int32Array, i: number): number {
 }
 
 /**
- * 26-connected components of the runs {@link denseRuns} or {@link maskRuns} left in the
- * scratch, numbered as connectedComponents' labelRuns numbers them (raster order of their first voxel).
- * Same union-find over runs as there; split from the run finding so that can read the source
- * (an image's threshold, a mask's words) without a thresholded copy.
+ * 26-connected components of the runs {@link denseRuns} left in the scratch, numbered as
+ * connectedComponents' labelRuns numbers them (raster order of their first voxel). The same
+ * union-find over runs as there (which labels air straight from the image, not tissue).
  */
 function joinRuns26(shape: Shape3, runs: number, s: LabelScratch): RunLabelling {
   const [Z, Y] = shape
@@ -330,14 +321,10 @@ export interface KnownMeasures {
   abdominalGasMl?: number
 }
 
-/**
- * Left/right volumes in voxels: by the two large components when there are two, else at
- * x = midline. `runs` are the mask's, left in the scratch by {@link maskRuns}.
- */
-function sides(shape: Shape3, runs: number, midlineX: number, s: LabelScratch, oneComponent: boolean) {
-  if (oneComponent) return midlineSides(shape, s, midlineX)
-  const rl = joinRuns26(shape, runs, s)
-  const { rowFirst, start, end, label } = rl
+/** Left/right volumes in voxels: by the two large components when there are two, else at x = midline. */
+function sides(rl: RunLabelling, midlineX: number, oneComponent: boolean) {
+  if (oneComponent) return midlineSides(rl, midlineX)
+  const { shape, rowFirst, start, end, label } = rl
   const rows = shape[0] * shape[1]
   const sizes = runSizes(rl)
   const first = largestLabel(sizes)
@@ -362,16 +349,15 @@ function sides(shape: Shape3, runs: number, midlineX: number, s: LabelScratch, o
     }
     if (side(first) !== side(second)) return { right, left, method: 'components' as const }
   }
-  return midlineSides(shape, s, midlineX)
+  return midlineSides(rl, midlineX)
 }
 
-/** Mask voxels left and right of x = ceil(midline), from the mask's runs in the scratch. */
-function midlineSides([Z, Y]: Shape3, s: LabelScratch, midlineX: number) {
-  const { rowFirst, start, end } = s
+/** Mask voxels left and right of x = ceil(midline), from the mask's runs. */
+function midlineSides({ runs, start, end }: RunLabelling, midlineX: number) {
   let right = 0
   let left = 0
   const cut = Math.ceil(midlineX)
-  for (let r = 0, e = rowFirst[Z * Y]!; r < e; r++) {
+  for (let r = 0; r < runs; r++) {
     const x0 = start[r]!
     const x1 = end[r]!
     const r1 = Math.min(x1 + 1, Math.max(cut, x0))
@@ -406,11 +392,11 @@ export function maskStats(
   const s = new LabelScratch()
   const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000
   const { midlineX, metalVoxels } = known.body ?? bodyMeasures(image, shape, thresholds.metalHu, s)
-  // The mask's runs once: its size, its sides and (when needed) its components all come from them.
-  const runs = maskRuns(mask, shape, s)
+  // The mask's runs once: its size, its sides and its components all come from them.
+  const rl = labelMask(mask, shape, { connectivity: 26, scratch: s })
   let n = 0
-  for (let r = 0; r < runs; r++) n += s.end[r]! - s.start[r]! + 1
-  const lr = sides(shape, runs, midlineX, s, known.oneComponent ?? false)
+  for (let r = 0; r < rl.runs; r++) n += rl.end[r]! - rl.start[r]! + 1
+  const lr = sides(rl, midlineX, known.oneComponent ?? false)
   const abdominalGasMl =
     known.abdominalGasMl ?? findAbdominalGas(image, mask, shape, spacing, known.scratch ?? new Uint8Array(mask.length), {}, s).ml
   const stats: MaskStats = {
