@@ -388,23 +388,24 @@ const CFG_OF_PAIR = (() => {
 export function taubin(points: Float32Array, triangles: Uint32Array, iterations: number): void {
   const n = points.length / 3
   // Neighbour lists in CSR form; an edge shared by two triangles counts twice, evenly for all.
-  const degree = new Uint32Array(n + 1)
-  for (let t = 0; t < triangles.length; t += 3)
-    for (let e = 0; e < 3; e++) {
-      degree[triangles[t + e]!]! += 2
-    }
+  // Each corner of a triangle lists the other two, next then previous: the order of the sums
+  // below, which the smoothed points depend on to the last bit.
   const start = new Uint32Array(n + 1)
-  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + degree[i]!
+  for (let t = 0; t < triangles.length; t++) start[triangles[t]! + 1]! += 2
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!
   const fill = start.slice(0, n)
   const nb = new Uint32Array(start[n]!)
-  for (let t = 0; t < triangles.length; t += 3)
-    for (let e = 0; e < 3; e++) {
-      const a = triangles[t + e]!
-      const b = triangles[t + ((e + 1) % 3)]!
-      const c = triangles[t + ((e + 2) % 3)]!
-      nb[fill[a]!++] = b
-      nb[fill[a]!++] = c
-    }
+  for (let t = 0; t < triangles.length; t += 3) {
+    const a = triangles[t]!
+    const b = triangles[t + 1]!
+    const c = triangles[t + 2]!
+    nb[fill[a]!++] = b
+    nb[fill[a]!++] = c
+    nb[fill[b]!++] = c
+    nb[fill[b]!++] = a
+    nb[fill[c]!++] = a
+    nb[fill[c]!++] = b
+  }
   // Each pass reads one array and writes the other; λ then μ leaves the result in `points`.
   const tmp = new Float32Array(points.length)
   for (let it = 0; it < iterations; it++) {
