@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { uniform as random } from '../phantom/prng'
 import type { Vec3 } from '../../shared/api'
 import { squaredDistanceTransform, type SquaredDistanceOptions } from './distanceTransform'
+import { setWasmKernels } from './wasmKernels'
 
 
 /** O(n²) reference: every voxel against every site, outside sites included when asked. */
@@ -103,6 +104,8 @@ describe('squaredDistanceTransform', () => {
       { shape: [10, 9, 12], spacing: [0.6, 1.3, 3], density: 0.2, max: 0 },
       { shape: [1, 20, 17], spacing: [5, 0.9, 0.9], density: 0.08, max: 1000 },
       { shape: [14, 6, 6], spacing: [1, 1, 1], density: 0.9, max: 2 },
+      // Planes large enough that the kernels' memory is sized by them, not by its slack.
+      { shape: [3, 260, 250], spacing: [1.2, 0.8, 0.8], density: 0.3, max: 25 },
     ]
     const next = random(11)
     for (const { shape, spacing, density, max } of cases) {
@@ -116,16 +119,21 @@ describe('squaredDistanceTransform', () => {
         { outsideIsTarget: true },
       ] as SquaredDistanceOptions[]) {
         const full = squaredDistanceTransform(mask, shape, spacing, opts)
-        const ours = squaredDistanceTransform(mask, shape, spacing, { ...opts, maxSquared: max })
-        let finite = 0
-        for (let i = 0; i < full.length; i++) {
-          if (full[i]! > max) expect(ours[i]).toBe(Infinity)
-          else {
-            expect(ours[i]).toBe(full[i])
-            finite++
+        // The WebAssembly kernels and the JavaScript loops.
+        for (const kernels of [true, false]) {
+          setWasmKernels(kernels)
+          const ours = squaredDistanceTransform(mask, shape, spacing, { ...opts, maxSquared: max })
+          setWasmKernels(true)
+          let finite = 0
+          for (let i = 0; i < full.length; i++) {
+            if (full[i]! > max) expect(ours[i]).toBe(Infinity)
+            else {
+              expect(ours[i]).toBe(full[i])
+              finite++
+            }
           }
+          if (max > 0) expect(finite).toBeGreaterThan(0)
         }
-        if (max > 0) expect(finite).toBeGreaterThan(0)
       }
     }
     expect(() => squaredDistanceTransform(new Uint8Array(1), [1, 1, 1], [1, 1, 1], { maxSquared: -1 })).toThrow(/maxSquared/)

@@ -18,6 +18,7 @@
  */
 import type { Vec3 } from '../../shared/api'
 import { CuratorError } from '../../shared/errors'
+import { WasmKernels, kernelBytes } from './wasmKernels'
 
 export interface SquaredDistanceOptions {
   /**
@@ -73,6 +74,8 @@ export function squaredDistanceTransform(
   const max = options.maxSquared ?? Infinity
   if (!(max >= 0)) throw new CuratorError('BAD_ARGUMENT', `maxSquared must be ≥ 0, got ${max}`)
 
+  if (max < Infinity && boundedInKernels(mask, shape, spacing, out, max, (options.target ?? 'foreground') === 'foreground', outside)) return out
+
   // Scratch, allocated once: a row of gaps, one block of [x][line] values (float32 is exact
   // here: the values come from and go back to the float32 output) and one line's envelope.
   const n = Math.max(ny, nz)
@@ -104,6 +107,42 @@ export function squaredDistanceTransform(
     scatter(block, out, y * nx, nxy, nz, nx)
   }
   return out
+}
+
+/** Samples a bounded line looks at on each side: the largest d with s²d² ≤ max. */
+function reachOf(s2: number, max: number): number {
+  let reach = Math.floor(Math.sqrt(max / s2))
+  while ((reach + 1) * (reach + 1) * s2 <= max) reach++
+  return reach
+}
+
+/**
+ * The bounded transform by the WebAssembly kernels (wasmKernels.ts): the same passes as below
+ * over one plane, or one y's [z][x] rows, copied into the kernels' memory and back. False when
+ * the kernels cannot run here.
+ */
+function boundedInKernels(mask: Uint8Array, [nz, ny, nx]: Readonly<Vec3>, [sz, sy, sx]: Readonly<Vec3>, out: Float32Array, max: number, fg: boolean, outside: boolean): boolean {
+  const n = Math.max(ny, nz)
+  // In 4-byte units: the mask plane (bytes), gaps, block, line copy, next, the plane out.
+  const k = WasmKernels.create(kernelBytes([], [Math.ceil((ny * nx) / 4), nx, n * nx, n, n, n * nx]))
+  if (!k) return false
+  const maskPlane = k.u8(ny * nx)
+  const s = { gap: k.i32(nx), block: k.f32(n * nx), copy: k.f32(n), next: k.i32(n) }
+  const plane = k.f32(n * nx)
+  const nxy = nx * ny
+  const reachY = reachOf(sy * sy, max)
+  for (let z = 0; z < nz; z++) {
+    maskPlane.set(mask.subarray(z * nxy, (z + 1) * nxy))
+    k.edtPlane(maskPlane, ny, nx, sx * sx, sy * sy, fg, outside, max, reachY, s, plane)
+    out.set(plane.subarray(0, nxy), z * nxy)
+  }
+  const reachZ = reachOf(sz * sz, max)
+  for (let y = 0; y < ny; y++) {
+    for (let z = 0; z < nz; z++) plane.set(out.subarray(z * nxy + y * nx, z * nxy + y * nx + nx), z * nx)
+    k.edtColumns(plane, nz, nx, sz * sz, outside, max, reachZ, s)
+    for (let z = 0; z < nz; z++) out.set(plane.subarray(z * nx, z * nx + nx), z * nxy + y * nx)
+  }
+  return true
 }
 
 /** Stands for "no site on this side" in integer gaps; far beyond any real volume. */
@@ -150,8 +189,7 @@ function rowX(
  * shell and one elsewhere. `copy` and `next` are scratch of at least n.
  */
 function boundedLine(line: Float32Array, off: number, n: number, s2: number, outside: boolean, max: number, copy: Float32Array, next: Int32Array): void {
-  let reach = Math.floor(Math.sqrt(max / s2))
-  while ((reach + 1) * (reach + 1) * s2 <= max) reach++
+  const reach = reachOf(s2, max)
   // next[q]: the first finite sample at or after q (n + reach + 1 when none).
   let nf = n + reach + 1
   for (let q = n - 1; q >= 0; q--) {

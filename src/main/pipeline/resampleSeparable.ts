@@ -13,7 +13,7 @@
  * int16 source 157 MB + float32 intermediate 154 MB + int16 result 96 MB.
  */
 import { CuratorError } from '../../shared/errors'
-import { type Stage, ZoomKernels, kernelBytes } from './zoomKernels'
+import { type Stage, WasmKernels, kernelBytes } from './wasmKernels'
 
 /** One axis of a separable zoom: where each output sample reads, and with which weights. */
 export interface AxisPlan {
@@ -34,7 +34,7 @@ export interface AxisPlan {
   prefilter: ((work: Float64Array, len: number, inner: number, lo: number) => void) | null
   /**
    * Set when `prefilter` is the cubic B-spline one with this pole and there are 4 taps: the
-   * WebAssembly kernels (zoomKernels.ts) can then run the axis, with the same result.
+   * WebAssembly kernels (wasmKernels.ts) can then run the axis, with the same result.
    */
   pole?: number
 }
@@ -103,7 +103,7 @@ interface LineOps {
 const jsOps = (p: AxisPlan): LineOps => ({ prefilter: p.prefilter, interp: (work, inner, out) => interpRows(work, inner, p, out) })
 
 /** The kernels' version of `p`, its taps and weights copied into their memory. */
-function kernelOps(p: AxisPlan, k: ZoomKernels): LineOps {
+function kernelOps(p: AxisPlan, k: WasmKernels): LineOps {
   const start = k.i32(p.nOut)
   start.set(p.start)
   const weights = k.f64(p.weights.length)
@@ -118,9 +118,9 @@ function kernelOps(p: AxisPlan, k: ZoomKernels): LineOps {
 const kernelsCanRun = (p: AxisPlan): boolean => p.pole !== undefined && p.taps === 4
 
 /** Kernels with room for these line buffers (float64 lengths) and the plans' copies, when every plan suits them. */
-function kernelsFor(plans: AxisPlan[], lines: number[]): ZoomKernels | null {
+function kernelsFor(plans: AxisPlan[], lines: number[]): WasmKernels | null {
   if (!plans.every(kernelsCanRun)) return null
-  return ZoomKernels.create(kernelBytes([...lines, ...plans.map((p) => p.weights.length)], plans.map((p) => p.nOut)))
+  return WasmKernels.create(kernelBytes([...lines, ...plans.map((p) => p.weights.length)], plans.map((p) => p.nOut)))
 }
 
 /** A plan that reads its input as it is: no edge padding, no prefilter (linear). */
@@ -188,7 +188,7 @@ class SliceZoom {
   private readonly xOps: LineOps
   private readonly yOps: LineOps
   /** With the kernels: the rows read and the slice written. */
-  private readonly k: { kernels: ZoomKernels; stageIn: Stage; stageOut: Stage } | null
+  private readonly k: { kernels: WasmKernels; stageIn: Stage; stageOut: Stage } | null
   constructor(
     private readonly py: AxisPlan,
     private readonly px: AxisPlan,
@@ -282,7 +282,7 @@ class ZPass {
   private readonly out: Float64Array
   private readonly ops: LineOps
   /** With the kernels: the chunk's columns as read, and its rows as written. */
-  private readonly k: { kernels: ZoomKernels; stageIn: Stage; stageOut: Stage } | null = null
+  private readonly k: { kernels: WasmKernels; stageIn: Stage; stageOut: Stage } | null = null
   constructor(
     private readonly plane: number,
     private readonly pz: AxisPlan,

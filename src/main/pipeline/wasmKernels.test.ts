@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { uniform as random } from '../phantom/prng'
 import { zoomCubic, zoomScratchLength } from './resampleBSpline'
-import { ZoomKernels, setZoomKernels } from './zoomKernels'
+import { WasmKernels, setWasmKernels } from './wasmKernels'
 
 const root = join(import.meta.dirname, '..', '..', '..')
 
@@ -16,15 +16,15 @@ function volume(shape: number[], seed: number): Int16Array {
 }
 
 function zoom(src: Int16Array, shape: number[], outShape: number[], kernels: boolean): Int16Array {
-  setZoomKernels(kernels)
+  setWasmKernels(kernels)
   return zoomCubic(src, shape, outShape)
 }
 
 describe('zoom kernels (WebAssembly)', () => {
-  afterEach(() => setZoomKernels(true))
+  afterEach(() => setWasmKernels(true))
 
   it('run here', () => {
-    expect(ZoomKernels.create(1 << 16)).not.toBeNull()
+    expect(WasmKernels.create(1 << 16)).not.toBeNull()
   })
 
   it('give the same bits as the JavaScript loops: both pass orders, odd widths, chunk tails, clipping', () => {
@@ -49,12 +49,12 @@ describe('zoom kernels (WebAssembly)', () => {
     const src = volume(shape, 9)
     const js = zoom(src, shape, outShape, false)
     const own = Int16Array.from(src)
-    setZoomKernels(true)
+    setWasmKernels(true)
     const out = zoomCubic(own, shape, outShape, { scratch: new Float32Array(own.buffer, 0, zoomScratchLength(shape, outShape)), dst: new Int16Array(15 * 70 * 70) })
     expect(out.findIndex((v, i) => v !== js[i])).toBe(-1)
   })
 
-  it('are compiled from wasm/zoomKernels.ts as committed', () => {
+  it('are compiled from wasm/kernels.ts as committed', () => {
     const out = execFileSync(process.execPath, [join(root, 'scripts', 'buildWasm.mjs'), '--check'], { cwd: root, encoding: 'utf8' })
     expect(out).toMatch(/up to date/)
   }, 60_000)

@@ -1,5 +1,5 @@
 // AssemblyScript, not TypeScript: compiled by `npm run wasm` into
-// src/main/pipeline/zoomKernels.wasm.ts (a test checks that the committed bytes are this file's).
+// src/main/pipeline/kernels.wasm.ts (a test checks that the committed bytes are this file's).
 //
 // The arithmetic kernels of the cubic B-spline zoom (src/main/pipeline/resampleBSpline.ts and
 // resampleSeparable.ts) over float64 lines in this module's memory, two lanes at a time. Every
@@ -209,4 +209,98 @@ export function interleave(src: usize, isF32: i32, r: i32, n: i32, dst: usize): 
       for (let i = 0; i < n; i++) store<f64>(out + <usize>i * step, <f64>load<i16>(row + (<usize>i << 1)))
     }
   }
+}
+
+// ---- Bounded squared distance transform (src/main/pipeline/distanceTransform.ts, maxSquared) ----
+// The same operations as its JavaScript rowX and boundedLine, in float64, stored as float32.
+
+/** "No site on this side" in integer gaps (distanceTransform.ts NONE). */
+const NONE: i32 = 0x3fffffff
+
+/**
+ * x pass of one row of `nx` mask bytes at `mask`: squared distance to the nearest site in the
+ * row (Infinity beyond `max`), written to block[(x·count + i)] (float32).
+ */
+function rowX(mask: usize, nx: i32, s2: f64, fg: bool, outside: bool, max: f64, gap: usize, block: usize, i: i32, count: i32): void {
+  let last = outside ? -1 : -NONE
+  for (let x = 0; x < nx; x++) {
+    if ((load<u8>(mask + <usize>x) != 0) == fg) last = x
+    store<i32>(gap + (<usize>x << 2), x - last)
+  }
+  let next = outside ? nx : NONE + nx
+  for (let x = nx - 1; x >= 0; x--) {
+    if ((load<u8>(mask + <usize>x) != 0) == fg) next = x
+    const g = min(load<i32>(gap + (<usize>x << 2)), next - x)
+    const d = <f64>g * <f64>g * s2
+    store<f32>(block + (<usize>(x * count + i) << 2), g >= NONE || d > max ? Infinity : <f32>d)
+  }
+}
+
+/** boundedLine: line[q] ← min over |q − p| ≤ reach of s²(q − p)² + f(p), Infinity above max. */
+function boundedLine(line: usize, n: i32, s2: f64, outside: bool, max: f64, reach: i32, copy: usize, next: usize): void {
+  let nf = n + reach + 1
+  for (let q = n - 1; q >= 0; q--) {
+    const f = load<f32>(line + (<usize>q << 2))
+    store<f32>(copy + (<usize>q << 2), f)
+    if (f != Infinity) nf = q
+    store<i32>(next + (<usize>q << 2), nf)
+  }
+  let last = -reach - 1
+  for (let q = 0; q < n; q++) {
+    const f = <f64>load<f32>(copy + (<usize>q << 2))
+    if (f == 0) {
+      store<f32>(line + (<usize>q << 2), 0)
+      last = q
+      continue
+    }
+    let best = f
+    if (f != Infinity) last = q
+    if (q - last <= reach || load<i32>(next + (<usize>q << 2)) - q <= reach) {
+      for (let d = 1; d <= reach; d++) {
+        const dd = s2 * <f64>d * <f64>d
+        if (dd >= best) break
+        if (q >= d) {
+          const t = dd + <f64>load<f32>(copy + (<usize>(q - d) << 2))
+          if (t < best) best = t
+        }
+        if (q + d < n) {
+          const t = dd + <f64>load<f32>(copy + (<usize>(q + d) << 2))
+          if (t < best) best = t
+        }
+      }
+    }
+    if (outside) {
+      const a = s2 * <f64>(q + 1) * <f64>(q + 1)
+      const b = s2 * <f64>(n - q) * <f64>(n - q)
+      if (a < best) best = a
+      if (b < best) best = b
+    }
+    store<f32>(line + (<usize>q << 2), best > max ? Infinity : <f32>best)
+  }
+}
+
+/**
+ * x and y passes of one plane: `ny` rows of `nx` mask bytes at `mask` → float32 [y][x] at `plane`.
+ * Scratch: gap (nx int32), block (nx·ny float32), copy (ny float32), next (ny int32).
+ */
+export function edtPlane(
+  mask: usize, ny: i32, nx: i32, sx2: f64, sy2: f64, fg: i32, outside: i32, max: f64, reachY: i32,
+  gap: usize, block: usize, copy: usize, next: usize, plane: usize,
+): void {
+  for (let y = 0; y < ny; y++) rowX(mask + <usize>(y * nx), nx, sx2, fg != 0, outside != 0, max, gap, block, y, ny)
+  for (let x = 0; x < nx; x++) boundedLine(block + (<usize>(x * ny) << 2), ny, sy2, outside != 0, max, reachY, copy, next)
+  for (let y = 0; y < ny; y++)
+    for (let x = 0; x < nx; x++) store<f32>(plane + (<usize>(y * nx + x) << 2), load<f32>(block + (<usize>(x * ny + y) << 2)))
+}
+
+/**
+ * z pass of one y: `rows` holds nz rows of nx float32 ([z][x]), filtered along z in place
+ * through `block` ([x][z]). Scratch copy and next of nz.
+ */
+export function edtColumns(rows: usize, nz: i32, nx: i32, sz2: f64, outside: i32, max: f64, reachZ: i32, block: usize, copy: usize, next: usize): void {
+  for (let z = 0; z < nz; z++)
+    for (let x = 0; x < nx; x++) store<f32>(block + (<usize>(x * nz + z) << 2), load<f32>(rows + (<usize>(z * nx + x) << 2)))
+  for (let x = 0; x < nx; x++) boundedLine(block + (<usize>(x * nz) << 2), nz, sz2, outside != 0, max, reachZ, copy, next)
+  for (let z = 0; z < nz; z++)
+    for (let x = 0; x < nx; x++) store<f32>(rows + (<usize>(z * nx + x) << 2), load<f32>(block + (<usize>(x * nz + z) << 2)))
 }
