@@ -3,7 +3,7 @@
  * fail or resume exactly the scans they touch, and every result is recorded exactly once.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -102,6 +102,38 @@ describe('job engine', () => {
     expect(runs(db)).toHaveLength(N)
     db.close()
   })
+
+  it("takes each file's header from the index while the file is unchanged, and parses the file again once it changed", async () => {
+    // Its own series: the files are touched below.
+    const own = join(dir, 'idx-root')
+    await writePhantomSeries(join(own, 'q0'), { rows: 64, cols: 64, slices: 30, sliceSpacing: 5, seed: 77, patientId: 'Q0' })
+    const huMax = (db: Db): number => (JSON.parse(runs(db).at(-1)!.result_json!) as { huMax: number }).huMax
+    const run = (db: Db, cache: string) => new JobEngine({ db, cacheDir: join(dir, cache), spawn: nodeWorkerFactory(), workers: 1, version: VERSION }).run()
+    const plain = openDb(join(dir, 'idx-plain.sqlite'))
+    await scanRoot(own, { db: plain })
+    await run(plain, 'cache-idx-plain')
+    // The index says every slice has an intercept 100 higher than its file does.
+    const db = openDb(join(dir, 'idx.sqlite'))
+    await scanRoot(own, { db })
+    const rows = db.prepare('SELECT path, header_json FROM files').all() as Array<{ path: string; header_json: string }>
+    expect(rows.length).toBe(30)
+    const set = db.prepare('UPDATE files SET header_json = ? WHERE path = ?')
+    for (const r of rows) {
+      const h = JSON.parse(r.header_json) as unknown[]
+      h[31] = (h[31] as number) + 100 // rescaleIntercept in headerCodec's order
+      set.run(JSON.stringify(h), r.path)
+    }
+    await run(db, 'cache-idx')
+    expect(huMax(db)).toBe(huMax(plain) + 100)
+    // Touched files: their headers come from the files again.
+    const later = new Date(Date.now() + 5000)
+    for (const r of rows) utimesSync(join(own, r.path), later, later)
+    db.prepare("UPDATE scans SET status = 'pending'").run()
+    await run(db, 'cache-idx')
+    expect(huMax(db)).toBe(huMax(plain))
+    plain.close()
+    db.close()
+  }, 120_000)
 
   it('sizes the pool to the cores, fewer when memory would not carry them', () => {
     const GiB = 2 ** 30

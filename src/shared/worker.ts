@@ -13,6 +13,11 @@ export interface JobSpec {
   root: string
   /** The series' files, relative to root. */
   files: string[]
+  /**
+   * Per file, what indexing stored: size, mtime (ms) and the header in the database's compact
+   * form (dicom/headerCodec.ts). A file whose size and mtime still match is not parsed again.
+   */
+  indexed?: Array<[size: number, mtimeMs: number, header: string] | null>
   /** Folder to write the volumes into (created by the worker). */
   outDir: string
   params: {

@@ -198,6 +198,7 @@ export class JobEngine {
         scanId: claim.id,
         root: claim.rootPath,
         files: claim.files,
+        indexed: claim.indexed,
         outDir: join(this.o.cacheDir, String(claim.id), jobId),
         params: {
           mode: claim.mode ?? this.o.mode ?? 'robust',

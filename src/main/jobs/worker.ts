@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { toErrorInfo } from '../../shared/errors'
 import type { MainToWorker, WorkerToMain } from '../../shared/worker'
 import { isSkipped, readHeader } from '../dicom/header'
+import { decodeHeader } from '../dicom/headerCodec'
 import type { HeaderRecord } from '../dicom/types'
 import { statSync } from 'node:fs'
 import { CuratorError } from '../../shared/errors'
@@ -29,15 +30,25 @@ const send = (msg: WorkerToMain): void => {
   else process.send?.(msg)
 }
 
+/** A file unchanged since indexing: its stored header, instead of a second parse of the file. */
+function storedHeader(known: [number, number, string] | null | undefined, rel: string, size: number, mtimeMs: number): HeaderRecord | null {
+  if (!known || known[0] !== size || known[1] !== mtimeMs) return null
+  try {
+    return decodeHeader(known[2], rel, size, mtimeMs)
+  } catch {
+    return null // a form this version does not read: parse the file
+  }
+}
+
 async function handle(msg: MainToWorker): Promise<void> {
   if (msg.type === 'shutdown') process.exit(0)
   const { job } = msg
   try {
     const headers: HeaderRecord[] = []
-    for (const rel of job.files) {
+    for (const [i, rel] of job.files.entries()) {
       const abs = join(job.root, rel)
       const st = statSync(abs)
-      const h = readHeader(abs, rel, st.size, st.mtimeMs)
+      const h = storedHeader(job.indexed?.[i], rel, st.size, st.mtimeMs) ?? readHeader(abs, rel, st.size, st.mtimeMs)
       if (isSkipped(h)) throw new CuratorError(h.code, `${rel}: ${h.message}`, rel)
       headers.push(h)
     }

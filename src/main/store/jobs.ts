@@ -56,6 +56,8 @@ export interface ClaimedScan {
    * so a better mask can be credited to the closing and not to a silent change of mode.
    */
   mode: PipelineMode | null
+  /** Per file, what the scan indexed: size, mtime and header (null when not indexed). */
+  indexed: Array<[size: number, mtimeMs: number, header: string] | null>
 }
 
 /** Atomically takes the next pending scan for this engine, or null when none is left. */
@@ -63,22 +65,30 @@ export function claimNext(db: Db, owner: string): ClaimedScan | null {
   return db.transaction(() => {
     const row = db
       .prepare(
-        `SELECT s.id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm,
+        `SELECT s.id, s.root_id, r.path AS root_path, s.folder, s.files_json, s.retry_closing_mm,
                 (SELECT mode FROM runs WHERE runs.id = s.current_run_id) AS prev_mode
          FROM scans s JOIN roots r ON r.id = s.root_id WHERE s.status = 'pending'
          -- a reviewer's retry first: someone is waiting for it
          ORDER BY (s.retry_closing_mm IS NULL), s.id LIMIT 1`,
       )
       .get() as
-      | { id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null; prev_mode: PipelineMode | null }
+      | { id: number; root_id: number; root_path: string; folder: string; files_json: string; retry_closing_mm: number | null; prev_mode: PipelineMode | null }
       | undefined
     if (!row) return null
     db.prepare("UPDATE scans SET status = 'processing', claimed_by = ? WHERE id = ?").run(owner, row.id)
+    const files = JSON.parse(row.files_json) as string[]
+    // The worker then checks each file's size and mtime instead of parsing its header again.
+    const one = db.prepare('SELECT size, mtime_ms, header_json FROM files WHERE root_id = ? AND path = ?')
+    const indexed = files.map((f) => {
+      const r = one.get(row.root_id, f) as { size: number; mtime_ms: number; header_json: string | null } | undefined
+      return r?.header_json ? ([r.size, r.mtime_ms, r.header_json] as [number, number, string]) : null
+    })
     return {
       id: row.id,
       rootPath: row.root_path,
       folder: row.folder,
-      files: JSON.parse(row.files_json) as string[],
+      files,
+      indexed,
       closingMm: row.retry_closing_mm ?? 0,
       mode: row.retry_closing_mm !== null ? row.prev_mode : null,
     }
