@@ -295,18 +295,21 @@ async function stages(
   for (const w of written) if (w.status === 'rejected') throw w.reason
   const [fillBytes, noFillBytes] = written.map((w) => (w.status === 'fulfilled' ? w.value : 0))
   outputs.push({ name: maskFiles[0], fileBytes: fillBytes! }, { name: maskFiles[1], fileBytes: noFillBytes! })
-  outputs.push({ name: PREVIEW_FILE, fileBytes: await writePng(join(outDir, PREVIEW_FILE), preview) })
+  // The small files side by side: each waits for its own fsync, not for the one before.
+  const small: Array<[string, Promise<number>]> = [[PREVIEW_FILE, writePng(join(outDir, PREVIEW_FILE), preview)]]
   if (half) {
-    outputs.push({ name: HALF_FILE, fileBytes: await writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape)) })
-    outputs.push({ name: HALF_MASK_FILE, fileBytes: await writeHalfMask(outDir, halfMask, halfShape(grid.outShape)) })
+    small.push([HALF_FILE, writeNpyAtomic(join(outDir, HALF_FILE), half, halfShape(grid.outShape))])
+    small.push([HALF_MASK_FILE, writeHalfMask(outDir, halfMask, halfShape(grid.outShape))])
   }
   // The export's dataset mean and histogram come from these instead of every voxel again.
-  if (p.output === 'cache') outputs.push({ name: HU_COUNTS_FILE, fileBytes: await writeHuCounts(outDir, hist.perValue) })
+  if (p.output === 'cache') small.push([HU_COUNTS_FILE, writeHuCounts(outDir, hist.perValue)])
   for (const s of surfaces) {
     const bytes = encodeSurface(s.mesh)
-    await writeFileAtomic(join(outDir, surfaceFile(s.kind)), [bytes])
-    outputs.push({ name: surfaceFile(s.kind), fileBytes: bytes.byteLength })
+    small.push([surfaceFile(s.kind), writeFileAtomic(join(outDir, surfaceFile(s.kind)), [bytes]).then(() => bytes.byteLength)])
   }
+  const smallWritten = await Promise.allSettled(small.map(([, w]) => w))
+  for (const w of smallWritten) if (w.status === 'rejected') throw w.reason
+  small.forEach(([name], i) => outputs.push({ name, fileBytes: (smallWritten[i] as PromiseFulfilledResult<number>).value }))
   result.surfaceTriangles = surfaces.find((s) => s.kind === 'lung')?.mesh.triangles.length ?? 0
   result.surfaceTriangles /= 3
   t.lap('writes')
