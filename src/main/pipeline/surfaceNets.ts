@@ -30,8 +30,8 @@ export type InsideTest = { mask: Uint8Array } | { hu: Int16Array; min: number }
 
 /**
  * @param spacing [z, y, x] mm between voxel centres
- * @param maxHu for an HU test, the image's largest value when the caller knows it (its
- *   histogram): below `min`, nothing is inside and the volume is not read at all
+ * @param maxHu for an HU test, the image's largest value (or any bound above it) when the caller
+ *   knows it from its histogram: below `min`, nothing is inside and the volume is not read at all
  */
 export function surfaceNets(inside: InsideTest, shape: Vec3, spacing: Vec3, opts: SurfaceOptions = {}, maxHu?: number): Mesh {
   const step = Math.max(1, Math.floor(opts.step ?? 2))
@@ -55,7 +55,7 @@ export function surfaceNets(inside: InsideTest, shape: Vec3, spacing: Vec3, opts
   const by = Math.floor(y1 / step) + 2 - J0
   const bx = Math.floor(x1 / step) + 2 - I0
   // Inside voxels per coarse cell of the box (no per-voxel division), then cells that are at
-  // least half inside. Step 1 has nothing to count: the cell is the voxel.
+  // least half inside (at step 1 the cell is the voxel: a count of 0 or 1).
   const half = step === 1 || opts.anyInside ? 1 : Math.ceil((step * step * step) / 2)
   const counts = step === 1 ? new Uint8Array(bz * by * bx) : new Uint16Array(bz * by * bx)
   const colCell = new Int32Array(x1 - x0 + 1)
