@@ -424,7 +424,8 @@ export async function segmentLungsSeedBothParallel(
   for (const b of [fill, noFill])
     if (b.length !== image.length)
       throw new RangeError(`segmentLungs: output of ${b.length} voxels for ${image.length}`)
-  const scratch = new LabelScratch()
+  // Room for a chest's runs from the start: growing by doubling copies into fresh pages.
+  const scratch = new LabelScratch(4 * shape[0] * shape[1])
   seedBinary(image, shape, noFill, scratch, opts.onFirstLabelling)
   fill.set(noFill)
   const claims = new Int32Array(new SharedArrayBuffer(4 * (1 + shape[0])))

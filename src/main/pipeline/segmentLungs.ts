@@ -116,7 +116,7 @@ export function segmentLungsSeedBoth(
   checkShape(image, shape)
   for (const b of [opts.fill, opts.noFill])
     if (b && b.length !== image.length) throw new RangeError(`segmentLungs: output of ${b.length} voxels for ${image.length}`)
-  const scratch = new LabelScratch()
+  const scratch = new LabelScratch(4 * shape[0] * shape[1])
   const noFill = seedBinary(image, shape, opts.noFill ?? new Uint8Array(image.length), scratch, opts.onFirstLabelling)
   const fill = opts.fill ?? new Uint8Array(image.length)
   fill.set(noFill)
