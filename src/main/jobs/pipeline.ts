@@ -19,7 +19,7 @@ import { countOnes } from '../cache/packedMask'
 import type { Preview } from '../pipeline/preview'
 import { type AfterSegment, contourAndPreview } from '../pipeline/afterSegment'
 import { BufferPool, Carver } from './bufferPool'
-import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
+import { type BodyMeasures, type Histogram, MASK_FLAG_THRESHOLDS, bodyFromAirRuns, bodyFromLabelling, huHistogram, maskStats, type MaskStats } from '../pipeline/maskStats'
 import { closeBall } from '../pipeline/morphology'
 import { resampleGrid } from '../pipeline/resampleGrid'
 import { zoomScratchLength, ZoomPasses } from '../pipeline/resampleSeparable'
@@ -367,14 +367,21 @@ async function computeMasks(p: PipelineParams, image: Int16Array, shape: Vec3, s
     ))
   } else {
     const buffers = { fill: carve.u8(m), noFill: carve.u8(m), cls: carve.u8(m) }
-    const seg = segmentLungsRobust(image, shape, spacing, {}, buffers)
+    // The body for the statistics from the air segmentation labels anyway (same threshold).
+    const seg = segmentLungsRobust(image, shape, spacing, {}, buffers, (air) => (body = bodyFromAirRuns(air, image, MASK_FLAG_THRESHOLDS.metalHu)))
     ;({ fill, noFill } = seg)
     if (seg.abdominalGas?.voxels === 0) abdominalGasMl = 0
   }
   const hist = await histDone
   t.lap('segment')
   const f = fill
-  const after = onHelper('contourAndPreview', [image, fill, shape, spacing], () => contourAndPreview(image, f, shape, spacing), { shared: [image, fill], threads: p.threads })
+  // The histogram's top edge is at or above the image's largest value (a closing only raises air
+  // to just dense): without metal there, the metal surface is skipped without a scan.
+  const maxHu = hist.edges[hist.edges.length - 1]!
+  const after = onHelper('contourAndPreview', [image, fill, shape, spacing, maxHu], () => contourAndPreview(image, f, shape, spacing, maxHu), {
+    shared: [image, fill],
+    threads: p.threads,
+  })
   try {
     const stats = maskStats(image, fill, shape, spacing, MASK_FLAG_THRESHOLDS, {
       body,

@@ -296,12 +296,18 @@ export interface RobustBuffers {
   noFill?: Uint8Array
 }
 
+/**
+ * @param onAirLabelling sees the air's labelling (HU ≤ the air threshold, 26-connected) right
+ *   after it is made, before its scratch is reused: the mask statistics take the body from it
+ *   instead of labelling the image again (maskStats.ts bodyFromAirRuns).
+ */
 export function segmentLungsRobust(
   image: Int16Array,
   shape: Shape3,
   spacing: Readonly<Vec3>,
   options: RobustOptions = {},
   buffers: RobustBuffers = {},
+  onAirLabelling?: (air: RunLabelling) => void,
 ): RobustSegmentation {
   checkShape(image, shape)
   const o = { ...ROBUST_DEFAULTS, ...options }
@@ -318,6 +324,7 @@ export function segmentLungsRobust(
   // candidates are exactly its components that do not touch a side face, so the classes are
   // never written out and the lungs, their masks and the midline all come from its runs.
   const air = labelRunsAtOrBelow(image, shape, o.airThresholdHu, { connectivity: 26, scratch: s })
+  onAirLabelling?.(air)
   const { outside, touch, classified } = classifyOutsideRuns(air, cls, noFill, shape, spacing, {
     radiusMm: o.leakCutRadiusMm,
     triggerMl: o.leakTriggerMl,
