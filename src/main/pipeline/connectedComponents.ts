@@ -286,6 +286,26 @@ function numberRuns(s: LabelScratch, shape: readonly [number, number, number], r
   return { shape, runs, count, rowFirst: s.rowFirst, start: s.start, end: s.end, label }
 }
 
+/**
+ * The labelling of runs a caller already put in the scratch — start/end and rowFirst for every
+ * row of `shape`, `runs` of them, all of one value — joined at `connectivity` and numbered as
+ * {@link labelRuns} numbers them. For run tables made some other way than from a voxel array
+ * (maskStats.ts takes the body as the gaps between robust mode's air runs).
+ */
+export function labelRunTable(shape: readonly [number, number, number], runs: number, s: LabelScratch, connectivity: 6 | 18 | 26 = 26): RunLabelling {
+  const [Z, Y] = shape
+  const nbRows = NEIGHBOUR_ROWS[connectivity]!
+  for (let r = 0; r < runs; r++) s.parent[r] = r
+  for (let z = 0; z < Z; z++)
+    for (let y = 0; y < Y; y++) {
+      const row = z * Y + y
+      const first = s.rowFirst[row]!
+      const last = s.rowFirst[row + 1]!
+      if (first < last) joinBinaryRow(s, nbRows, z, y, Y, first, last)
+    }
+  return numberRuns(s, shape, runs)
+}
+
 function binarySetup(
   n: number,
   shape: readonly [number, number, number],

@@ -8,7 +8,7 @@
  * (1\0\0\0\1\0), so x grows toward the patient's LEFT: the right lung is at low x.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, type RunLabelling, labelMask, largestLabel, runSizes } from './connectedComponents'
+import { LabelScratch, type RunLabelling, labelMask, labelRunTable, largestLabel, runSizes } from './connectedComponents'
 import { findAbdominalGas } from './abdominalGas'
 import { SEED_AIR_THRESHOLD_HU, type Shape3, checkShape } from './segmentLungs'
 import { measureAirwaysMl } from './segmentLungsRobust'
@@ -139,7 +139,7 @@ const RUNS_PER_ROW = 2
  */
 export function bodyMeasures(image: Int16Array, shape: Shape3, metalHu: number, s = new LabelScratch(RUNS_PER_ROW * shape[0] * shape[1])): BodyMeasures {
   checkShape(image, shape)
-  const rl = joinRuns26(shape, denseRuns(image, shape, SEED_AIR_THRESHOLD_HU, s), s)
+  const rl = labelRunTable(shape, denseRuns(image, shape, SEED_AIR_THRESHOLD_HU, s), s)
   return bodyOf(rl, null, 0, image, metalHu)
 }
 
@@ -198,7 +198,7 @@ export function bodyFromAirRuns(
     }
   }
   rowFirst[rows] = runs
-  return bodyOf(joinRuns26(air.shape, runs, s), null, 0, image, metalHu)
+  return bodyOf(labelRunTable(air.shape, runs, s), null, 0, image, metalHu)
 }
 
 /** The body of a labelling; every component is dense when `values` is null. */
@@ -266,61 +266,6 @@ function denseRuns(image: Int16Array, [Z, Y, X]: Shape3, above: number, s: Label
   }
   rowFirst[rows] = runs
   return runs
-}
-
-function find(parent: Int32Array, i: number): number {
-  // Path halving, parents always lower: as connectedComponents.ts.
-  while (parent[i] !== i) {
-    const g = parent[parent[i]!]!
-    parent[i] = g
-    i = g
-  }
-  return i
-}
-
-/**
- * 26-connected components of the runs {@link denseRuns} left in the scratch, numbered as
- * connectedComponents' labelRuns numbers them (raster order of their first voxel). The same
- * union-find over runs as there (which labels air straight from the image, not tissue).
- */
-function joinRuns26(shape: Shape3, runs: number, s: LabelScratch): RunLabelling {
-  const [Z, Y] = shape
-  const { rowFirst, start, end, parent } = s
-  for (let r = 0; r < runs; r++) parent[r] = r
-  for (let z = 0; z < Z; z++)
-    for (let y = 0; y < Y; y++) {
-      const row = z * Y + y
-      const first = rowFirst[row]!
-      const last = rowFirst[row + 1]!
-      if (first === last) continue
-      // Rows already visited: (z, y − 1) and (z − 1, y − 1 … y + 1), each within one column.
-      for (let k = 0; k < 4; k++) {
-        const nz = k === 0 ? z : z - 1
-        const ny = k === 0 ? y - 1 : y - 2 + k
-        if (nz < 0 || ny < 0 || ny >= Y) continue
-        const nrow = nz * Y + ny
-        let p = rowFirst[nrow]!
-        const pEnd = rowFirst[nrow + 1]!
-        for (let r = first; r < last && p < pEnd; r++) {
-          const lo = start[r]! - 1
-          const hi = end[r]! + 1
-          while (p < pEnd && end[p]! < lo) p++
-          for (let q = p; q < pEnd && start[q]! <= hi; q++) {
-            const a = find(parent, q)
-            const b = find(parent, r)
-            if (a < b) parent[b] = a
-            else if (b < a) parent[a] = b
-          }
-        }
-      }
-    }
-  const label = s.value
-  let count = 0
-  for (let i = 0; i < runs; i++) {
-    const p = parent[i]!
-    label[i] = p === i ? ++count : label[p]!
-  }
-  return { shape, runs, count, rowFirst, start, end, label }
 }
 
 export interface KnownMeasures {
