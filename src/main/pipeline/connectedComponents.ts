@@ -107,7 +107,8 @@ const NEIGHBOUR_ROWS: Record<6 | 18 | 26, ReadonlyArray<readonly [number, number
   ],
 }
 
-function find(parent: Int32Array, i: number): number {
+/** The root of i in a union-find forest over runs (parents always lower). */
+export function find(parent: Int32Array, i: number): number {
   // Path halving: every visited node skips to its grandparent, keeping trees shallow.
   while (parent[i] !== i) {
     const g = parent[parent[i]!]!

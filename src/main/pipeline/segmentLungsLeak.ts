@@ -27,7 +27,7 @@
  * lungs. Hence the trigger of 20 mL.
  */
 import type { Vec3 } from '../../shared/api'
-import { LabelScratch, type RunLabelling, forEachRun, labelMask, labelRuns, touchesSideFaces } from './connectedComponents'
+import { LabelScratch, type RunLabelling, find, forEachRun, labelMask, labelRuns, touchesSideFaces } from './connectedComponents'
 import { squaredDistanceTransform } from './distanceTransform'
 import { ballLimit } from './morphology'
 import type { Shape3 } from './segmentLungs'
@@ -62,14 +62,6 @@ function enclosedInSlices(air: RunLabelling, touch: Uint8Array): number {
   const { rowFirst, start, end, label } = air
   const parent = new Int32Array(air.runs)
   const open = new Uint8Array(air.runs)
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      const g = parent[parent[i]!]!
-      parent[i] = g
-      i = g
-    }
-    return i
-  }
   let enclosed = 0
   for (let z = 0; z < Z; z++) {
     const r0 = rowFirst[z * Y]!
@@ -86,8 +78,8 @@ function enclosedInSlices(air: RunLabelling, touch: Uint8Array): number {
         while (p < pEnd && end[p]! < lo) p++
         for (let q = p; q < pEnd && start[q]! <= hi; q++) {
           if (!touch[label[q]!]) continue
-          const a = find(q)
-          const b = find(r)
+          const a = find(parent, q)
+          const b = find(parent, r)
           if (a < b) parent[b] = a
           else if (b < a) parent[a] = b
         }
@@ -98,9 +90,9 @@ function enclosedInSlices(air: RunLabelling, touch: Uint8Array): number {
       const row = z * Y + y
       const edgeRow = y === 0 || y === Y - 1
       for (let r = rowFirst[row]!, re = rowFirst[row + 1]!; r < re; r++)
-        if (touch[label[r]!] && (edgeRow || start[r] === 0 || end[r] === X - 1)) open[find(r)] = 1
+        if (touch[label[r]!] && (edgeRow || start[r] === 0 || end[r] === X - 1)) open[find(parent, r)] = 1
     }
-    for (let r = r0; r < r1; r++) if (touch[label[r]!] && !open[find(r)]) enclosed += end[r]! - start[r]! + 1
+    for (let r = r0; r < r1; r++) if (touch[label[r]!] && !open[find(parent, r)]) enclosed += end[r]! - start[r]! + 1
   }
   return enclosed
 }

@@ -24,6 +24,7 @@ import { type AbdominalGas, ABDOMINAL_GAS_DEFAULTS, findAbdominalGas } from './a
 import {
   LabelScratch,
   type RunLabelling,
+  find,
   forEachRun,
   labelMask,
   labelRuns,
@@ -159,14 +160,6 @@ function fillHolesFromRuns(fill: Uint8Array, rl: RunLabelling, keep: Uint8Array,
   let size = new Int32Array(0)
   let open = new Uint8Array(0)
   const gRowFirst = new Int32Array(Y + 1)
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      const g = parent[parent[i]!]!
-      parent[i] = g
-      i = g
-    }
-    return i
-  }
   for (let z = 0; z < Z; z++) {
     const r0 = rowFirst[z * Y]!
     const r1 = rowFirst[z * Y + Y]!
@@ -211,8 +204,8 @@ function fillHolesFromRuns(fill: Uint8Array, rl: RunLabelling, keep: Uint8Array,
       for (let r = first; r < g && p < pEnd; r++) {
         while (p < pEnd && ge[p]! < gs[r]!) p++
         for (let q = p; q < pEnd && gs[q]! <= ge[r]!; q++) {
-          const a = find(q)
-          const b = find(r)
+          const a = find(parent, q)
+          const b = find(parent, r)
           if (a < b) parent[b] = a
           else if (b < a) parent[a] = b
         }
@@ -223,13 +216,13 @@ function fillHolesFromRuns(fill: Uint8Array, rl: RunLabelling, keep: Uint8Array,
     size.fill(0, 0, g)
     for (let y = 0; y < Y; y++)
       for (let k = gRowFirst[y]!; k < gRowFirst[y + 1]!; k++) {
-        const root = find(k)
+        const root = find(parent, k)
         size[root]! += ge[k]! - gs[k]! + 1
         if (y === 0 || y === Y - 1 || gs[k] === 0 || ge[k] === X - 1) open[root] = 1
       }
     for (let y = 0; y < Y; y++)
       for (let k = gRowFirst[y]!; k < gRowFirst[y + 1]!; k++) {
-        const root = find(k)
+        const root = find(parent, k)
         if (!open[root] && size[root]! <= maxPixels) {
           const off = (z * Y + y) * X
           fill.fill(1, off + gs[k]!, off + ge[k]! + 1)
