@@ -6,6 +6,9 @@
 import type { ErrorInfo } from './errors'
 import type { PipelineMode } from './api'
 
+/** What indexing stored for one file: size, mtime (ms) and its header in the database's compact form. */
+export type IndexedFile = [size: number, mtimeMs: number, header: string]
+
 export interface JobSpec {
   jobId: string
   scanId: number
@@ -17,7 +20,7 @@ export interface JobSpec {
    * Per file, what indexing stored: size, mtime (ms) and the header in the database's compact
    * form (dicom/headerCodec.ts). A file whose size and mtime still match is not parsed again.
    */
-  indexed?: Array<[size: number, mtimeMs: number, header: string] | null>
+  indexed?: Array<IndexedFile | null>
   /** Folder to write the volumes into (created by the worker). */
   outDir: string
   params: {

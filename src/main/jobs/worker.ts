@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { toErrorInfo } from '../../shared/errors'
-import type { MainToWorker, WorkerToMain } from '../../shared/worker'
+import type { IndexedFile, MainToWorker, WorkerToMain } from '../../shared/worker'
 import { isSkipped, readHeader } from '../dicom/header'
 import { decodeHeader } from '../dicom/headerCodec'
 import type { HeaderRecord } from '../dicom/types'
@@ -31,7 +31,7 @@ const send = (msg: WorkerToMain): void => {
 }
 
 /** A file unchanged since indexing: its stored header, instead of a second parse of the file. */
-function storedHeader(known: [number, number, string] | null | undefined, rel: string, size: number, mtimeMs: number): HeaderRecord | null {
+function storedHeader(known: IndexedFile | null | undefined, rel: string, size: number, mtimeMs: number): HeaderRecord | null {
   if (!known || known[0] !== size || known[1] !== mtimeMs) return null
   try {
     return decodeHeader(known[2], rel, size, mtimeMs)

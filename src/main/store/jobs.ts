@@ -7,7 +7,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PipelineMode } from '../../shared/api'
 import type { ErrorCode, ErrorInfo } from '../../shared/errors'
-import type { JobSpec } from '../../shared/worker'
+import type { IndexedFile, JobSpec } from '../../shared/worker'
 import type { Db } from './db'
 
 // Claim ownership (heartbeats, zombie owners) lives in claims.ts.
@@ -57,7 +57,7 @@ export interface ClaimedScan {
    */
   mode: PipelineMode | null
   /** Per file, what the scan indexed: size, mtime and header (null when not indexed). */
-  indexed: Array<[size: number, mtimeMs: number, header: string] | null>
+  indexed: Array<IndexedFile | null>
 }
 
 /** Atomically takes the next pending scan for this engine, or null when none is left. */
@@ -81,7 +81,7 @@ export function claimNext(db: Db, owner: string): ClaimedScan | null {
     const one = db.prepare('SELECT size, mtime_ms, header_json FROM files WHERE root_id = ? AND path = ?')
     const indexed = files.map((f) => {
       const r = one.get(row.root_id, f) as { size: number; mtime_ms: number; header_json: string | null } | undefined
-      return r?.header_json ? ([r.size, r.mtime_ms, r.header_json] as [number, number, string]) : null
+      return r?.header_json ? ([r.size, r.mtime_ms, r.header_json] as IndexedFile) : null
     })
     return {
       id: row.id,
